@@ -1,0 +1,12 @@
+import type { AccountRegistry } from '../accounts/account-registry.js';
+import type { ServerConfig } from '../config/server-config.js';
+import type { RunManager } from '../runs/run-manager.js';
+import type { ObjectStore } from '../storage/object-store.js';
+
+/** What the HTTP layer needs from the rest of the server. */
+export interface AppContext {
+  config: ServerConfig;
+  accounts: AccountRegistry;
+  store: ObjectStore;
+  runs: RunManager;
+}

@@ -1,0 +1,46 @@
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from './app-context.js';
+import { AuthFailureCounter, bearerAuthentication } from './authenticate.js';
+import { handleError } from './error-handler.js';
+import { registerExecutionRoutes } from './routes/execution-routes.js';
+import { registerStorageRoutes } from './routes/storage-routes.js';
+
+export const API_PREFIX = '/api/v2/external';
+
+/** Builds the REST API without listening, so tests can inject requests. */
+export async function buildApp(
+  context: AppContext,
+  logger: FastifyBaseLogger,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: false,
+    bodyLimit: 16 * 1024 * 1024,
+  });
+  app.setErrorHandler(handleError);
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  const failures = new AuthFailureCounter();
+  await app.register(
+    async (api) => {
+      await api.register(multipart, {
+        limits: {
+          fileSize: context.config.maxUploadBytes,
+          files: 10_000,
+          fields: 100,
+          fieldSize: 1024 * 1024,
+        },
+      });
+      api.addHook('onRequest', bearerAuthentication(context.accounts, failures));
+      registerStorageRoutes(api, context);
+      registerExecutionRoutes(api, context);
+    },
+    { prefix: API_PREFIX },
+  );
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ detail: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+  );
+  return app;
+}

@@ -1,0 +1,32 @@
+import { RangeNotSatisfiableError } from '../errors/index.js';
+import type { ByteRange } from '../storage/object-store.js';
+
+/**
+ * Resolves a Range header against an object's size. Returns undefined for no header, a malformed
+ * one or several ranges, in which case the whole object is sent, as RFC 9110 allows. Throws
+ * RangeNotSatisfiableError when the range starts past the end.
+ */
+export function resolveByteRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (match === null) return undefined;
+  const [, first, last] = match as unknown as [string, string, string];
+  if (first === '' && last === '') return undefined;
+
+  if (first === '') {
+    const suffix = Number(last);
+    if (suffix === 0 || size === 0) throw unsatisfiable(header, size);
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  if (last !== '' && Number(last) < start) return undefined;
+  if (start >= size) throw unsatisfiable(header, size);
+  return { start, end };
+}
+
+function unsatisfiable(header: string, size: number): RangeNotSatisfiableError {
+  return new RangeNotSatisfiableError(
+    `Range "${header}" is outside the object, which has ${size} bytes.`,
+  );
+}

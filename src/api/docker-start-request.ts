@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { ServerConfig } from '../config/server-config.js';
+import { PULL_POLICIES } from '../config/server-config.js';
+import { UnprocessableInputError } from '../errors/index.js';
+import { planMounts } from '../mounts/index.js';
+import type { DockerRunSpec } from '../runs/run-record.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The body of `POST /execution/image/start`, with Lyceum's field names. */
+export const dockerStartBody = z.object({
+  docker_image_ref: z.string().trim().min(1, 'an image reference is required, such as python:3.12'),
+  docker_run_cmd: z.array(z.string()).nullish(),
+  docker_run_env: z.union([z.string(), z.record(z.string(), z.string())]).nullish(),
+  timeout: z.number().nullish(),
+  execution_type: z.string().nullish(),
+  file_name: z.string().nullish(),
+  enable_s3_mount: z.boolean().nullish(),
+  s3_mount_path: z.string().nullish(),
+  user_callback_urls: z.array(z.url()).nullish(),
+  pull_policy: z.enum(PULL_POLICIES as [string, ...string[]]).nullish(),
+});
+
+export type DockerStartBody = z.infer<typeof dockerStartBody>;
+
+/**
+ * Validates a Docker start request and fills in the defaults. The mount plan is checked here too,
+ * so a bad mount path is rejected before anything is created.
+ */
+export function toDockerRunSpec(raw: unknown, config: ServerConfig): DockerRunSpec {
+  const body = dockerStartBody.parse(raw);
+  const spec: DockerRunSpec = {
+    kind: 'docker',
+    image: body.docker_image_ref,
+    command: body.docker_run_cmd ?? undefined,
+    env: parseEnv(body.docker_run_env ?? undefined),
+    enableS3Mount: body.enable_s3_mount ?? undefined,
+    s3MountPath: body.s3_mount_path ?? undefined,
+    timeoutSeconds: resolveTimeout(body.timeout ?? undefined, config),
+    pullPolicy: (body.pull_policy ?? config.defaultPullPolicy) as DockerRunSpec['pullPolicy'],
+    executionType: body.execution_type ?? 'cpu',
+    callbackUrls: body.user_callback_urls ?? [],
+  };
+  planMounts('docker', { enableS3Mount: spec.enableS3Mount, s3MountPath: spec.s3MountPath });
+  return spec;
+}
+
+/** Checks `timeout` against the server's range and applies the default. */
+export function resolveTimeout(timeout: number | undefined, config: ServerConfig): number {
+  if (timeout === undefined) return config.defaultTimeoutSeconds;
+  if (!Number.isFinite(timeout) || timeout < 1 || timeout > config.maxTimeoutSeconds) {
+    throw new UnprocessableInputError(
+      `timeout ${timeout} is out of range; give 1 to ${config.maxTimeoutSeconds} seconds.`,
+    );
+  }
+  return timeout;
+}
+
+/** Reads `docker_run_env`: `KEY=value` lines (blank lines skipped) or an object. */
+export function parseEnv(raw: string | Record<string, string> | undefined): Record<string, string> {
+  if (raw === undefined) return {};
+  const entries =
+    typeof raw === 'string'
+      ? raw
+          .split(/\r?\n/)
+          .filter((line) => line.trim() !== '')
+          .map((line) => {
+            const equals = line.indexOf('=');
+            if (equals <= 0) {
+              throw new UnprocessableInputError(
+                `docker_run_env line ${JSON.stringify(line)} is not KEY=value; write one variable per line.`,
+              );
+            }
+            return [line.slice(0, equals), line.slice(equals + 1)] as const;
+          })
+      : Object.entries(raw);
+  for (const [name] of entries) {
+    if (!ENV_NAME.test(name)) {
+      throw new UnprocessableInputError(
+        `Environment variable name ${JSON.stringify(name)} is invalid; use letters, digits and _, not starting with a digit.`,
+      );
+    }
+  }
+  return Object.fromEntries(entries);
+}

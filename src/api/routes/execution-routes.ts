@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RunRecord } from '../../runs/run-record.js';
+import type { AppContext } from '../app-context.js';
+import { toDockerRunSpec } from '../docker-start-request.js';
+import { streamRunEvents } from '../run-events.js';
+
+type IdParams = { id: string };
+
+/** Execution routes: start runs, stream them, read their status, list and abort them. */
+export function registerExecutionRoutes(app: FastifyInstance, context: AppContext): void {
+  const { runs, config } = context;
+
+  const startReply = (record: RunRecord) => ({
+    execution_id: record.id,
+    status: record.status,
+    streaming_url: `${config.publicUrl}/api/v2/external/execution/streaming/${record.id}`,
+  });
+
+  app.post('/execution/image/start', async (request) => {
+    const spec = toDockerRunSpec(request.body, config);
+    const fileName = (request.body as { file_name?: string | null }).file_name ?? null;
+    const record = await runs.start(request.account, spec, fileName);
+    request.log.info({ runId: record.id, image: spec.image }, 'Accepted Docker run');
+    return startReply(record);
+  });
+
+  const stream = async (request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply) => {
+    const { id } = request.params;
+    const output = await runs.output(request.account.id, id);
+    await streamRunEvents(reply, output, () => runs.waitForEnd(request.account.id, id));
+  };
+  app.get<{ Params: IdParams }>('/execution/streaming/:id', stream);
+  app.post<{ Params: IdParams }>('/execution/streaming/:id', stream);
+
+  app.get<{ Params: IdParams }>('/execution/streaming/:id/status', async (request) => {
+    const record = runs.get(request.account.id, request.params.id);
+    return {
+      execution_id: record.id,
+      status: record.status,
+      return_code: record.returnCode,
+      error: record.error,
+      created_at: record.createdAt,
+      started_at: record.startedAt,
+      finished_at: record.finishedAt,
+    };
+  });
+
+  app.get('/workloads/list', async (request) =>
+    runs.list(request.account.id).map((record) => ({
+      execution_id: record.id,
+      status: record.status,
+      file_name: record.fileName,
+      execution_kind: record.kind,
+      execution_type: record.spec.executionType,
+      created_at: record.createdAt,
+      started_at: record.startedAt,
+      finished_at: record.finishedAt,
+      return_code: record.returnCode,
+    })),
+  );
+
+  app.post<{ Params: IdParams }>('/workloads/abort/:id', async (request) => {
+    const record = await runs.abort(request.account.id, request.params.id);
+    return { execution_id: record.id, status: record.status };
+  });
+}

@@ -1,0 +1,24 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The server's data directory: `LYCEUM_DATA_DIR`, else `~/.lyceum/server`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+  return env.LYCEUM_DATA_DIR ?? join(home, '.lyceum', 'server');
+}
+
+/** Where things live inside a data directory. */
+export function dataDirLayout(dataDir: string) {
+  return {
+    root: dataDir,
+    database: join(dataDir, 'lyceum.db'),
+    buckets: join(dataDir, 'buckets'),
+    staging: join(dataDir, 'staging'),
+    runOutput: join(dataDir, 'runs'),
+    /** A key of the default account for the CLI of the same user on this machine (mode 0600). */
+    localKey: join(dataDir, 'local-cli-key'),
+    /** The id that labels this server's containers, so servers sharing an engine leave each other's alone. */
+    serverId: join(dataDir, 'server-id'),
+  };
+}
+
+export type DataDirLayout = ReturnType<typeof dataDirLayout>;

@@ -1,0 +1,82 @@
+import { InvalidInputError } from '../errors/index.js';
+import { defaultDataDir } from './data-dir.js';
+
+export type PullPolicy = 'never' | 'missing' | 'always';
+export const PULL_POLICIES: readonly PullPolicy[] = ['never', 'missing', 'always'];
+
+/** Everything the server needs to start; built once, at the edge, from flags and environment. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  s3Port: number;
+  dataDir: string;
+  /** The base URL that clients are given in `streaming_url`; defaults to http://HOST:PORT. */
+  publicUrl: string;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  defaultPullPolicy: PullPolicy;
+  /** Seconds between the graceful stop signal and the kill when a run is stopped. */
+  stopGraceSeconds: number;
+  maxUploadBytes: number;
+}
+
+export interface ServerFlags {
+  host?: string | undefined;
+  port?: string | number | undefined;
+  s3Port?: string | number | undefined;
+  dataDir?: string | undefined;
+  publicUrl?: string | undefined;
+}
+
+/** Builds the server configuration: flags first, then `LYCEUM_*` variables, then defaults. */
+export function resolveServerConfig(
+  flags: ServerFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const host = flags.host ?? env.LYCEUM_HOST ?? '127.0.0.1';
+  const port = parsePort('--port', flags.port ?? env.LYCEUM_PORT ?? 8790);
+  const s3Port = parsePort('--s3-port', flags.s3Port ?? env.LYCEUM_S3_PORT ?? 8791);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const defaultPullPolicy = (env.LYCEUM_DEFAULT_PULL_POLICY ?? 'missing') as PullPolicy;
+  if (!PULL_POLICIES.includes(defaultPullPolicy)) {
+    throw new InvalidInputError(
+      `LYCEUM_DEFAULT_PULL_POLICY ${JSON.stringify(defaultPullPolicy)} is invalid; use never, missing or always.`,
+    );
+  }
+  const config: ServerConfig = {
+    host,
+    port,
+    s3Port,
+    dataDir: flags.dataDir ?? defaultDataDir(env),
+    publicUrl: flags.publicUrl ?? env.LYCEUM_PUBLIC_URL ?? `http://${urlHost}:${port}`,
+    defaultTimeoutSeconds: parsePositive('LYCEUM_DEFAULT_TIMEOUT', env.LYCEUM_DEFAULT_TIMEOUT, 3600),
+    maxTimeoutSeconds: parsePositive('LYCEUM_MAX_TIMEOUT', env.LYCEUM_MAX_TIMEOUT, 86_400),
+    defaultPullPolicy,
+    stopGraceSeconds: parsePositive('LYCEUM_STOP_GRACE', env.LYCEUM_STOP_GRACE, 10),
+    maxUploadBytes: parsePositive('LYCEUM_MAX_UPLOAD_BYTES', env.LYCEUM_MAX_UPLOAD_BYTES, 5 * 1024 ** 4),
+  };
+  if (config.defaultTimeoutSeconds > config.maxTimeoutSeconds) {
+    throw new InvalidInputError(
+      `The default timeout (${config.defaultTimeoutSeconds} s) is above the maximum ` +
+        `(${config.maxTimeoutSeconds} s); lower LYCEUM_DEFAULT_TIMEOUT or raise LYCEUM_MAX_TIMEOUT.`,
+    );
+  }
+  return config;
+}
+
+function parsePort(name: string, value: string | number): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidInputError(`${name} ${JSON.stringify(value)} is not a port; use 1 to 65535.`);
+  }
+  return port;
+}
+
+function parsePositive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) {
+    throw new InvalidInputError(`${name} ${JSON.stringify(value)} must be a non-negative number.`);
+  }
+  return parsed;
+}

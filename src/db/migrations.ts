@@ -1,0 +1,46 @@
+/** Schema steps in order; the database's user_version counts the steps already applied. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    bucket_name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    file_name TEXT,
+    spec TEXT NOT NULL,
+    return_code INTEGER,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+  );
+  CREATE INDEX runs_by_account ON runs(account_id, created_at);
+
+  CREATE TABLE object_metadata (
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    content_type TEXT,
+    user_metadata TEXT,
+    PRIMARY KEY (bucket, key)
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,56 @@
+import type { PullPolicy } from '../config/server-config.js';
+
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command: string[] | undefined;
+  env: string[];
+  labels: Record<string, string>;
+  mounts: BindMount[];
+}
+
+export interface ManagedContainerSummary {
+  id: string;
+  labels: Record<string, string>;
+  running: boolean;
+}
+
+export type OutputListener = (chunk: Buffer) => void;
+
+/** An attached output stream; `ended` resolves once the container's output is complete. */
+export interface OutputStream {
+  ended: Promise<void>;
+}
+
+/** A container the server created and drives through its life. */
+export interface ManagedContainer {
+  readonly id: string;
+  /** Streams the container's stdout and stderr to `listener`. Call before start. */
+  attachOutput(listener: OutputListener): Promise<OutputStream>;
+  /** Streams all output since the container was created. For runs resumed after a restart. */
+  followLogs(listener: OutputListener): Promise<OutputStream>;
+  /** Resolves with the exit code of the next exit. Call before start. */
+  waitForExit(): Promise<number>;
+  start(): Promise<void>;
+  /** Sends the image's stop signal, then kills after `graceSeconds`. */
+  stop(graceSeconds: number): Promise<void>;
+  state(): Promise<{ running: boolean; exitCode: number }>;
+  remove(): Promise<void>;
+}
+
+/** The part of the Docker engine that runs use; dockerode implements it, unit tests fake it. */
+export interface ContainerEngine {
+  /** Throws EngineUnavailableError when the engine cannot be reached. */
+  ping(): Promise<void>;
+  /** Makes sure the image is present under the pull policy; throws SystemFailureError otherwise. */
+  ensureImage(image: string, policy: PullPolicy): Promise<void>;
+  create(spec: ContainerSpec): Promise<ManagedContainer>;
+  get(id: string): ManagedContainer;
+  listManaged(labels: Record<string, string>): Promise<ManagedContainerSummary[]>;
+}

@@ -1,0 +1,225 @@
+import { Writable } from 'node:stream';
+import Docker from 'dockerode';
+import type { PullPolicy } from '../config/server-config.js';
+import {
+  CommandNotRunnableError,
+  EngineUnavailableError,
+  SystemFailureError,
+} from '../errors/index.js';
+import type {
+  ContainerEngine,
+  ContainerSpec,
+  ManagedContainer,
+  ManagedContainerSummary,
+  OutputListener,
+  OutputStream,
+} from './container-engine.js';
+
+const UNREACHABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** The Docker engine, through dockerode. It honours DOCKER_HOST like the docker CLI. */
+export class DockerEngine implements ContainerEngine {
+  private readonly docker: Docker;
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.docker = new Docker();
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.docker.ping());
+  }
+
+  async ensureImage(image: string, policy: PullPolicy): Promise<void> {
+    const present = await this.call(() => this.docker.getImage(image).inspect()).then(
+      () => true,
+      (error: unknown) => {
+        if (isNotFound(error)) return false;
+        throw error;
+      },
+    );
+    if (present && policy !== 'always') return;
+    if (!present && policy === 'never') {
+      throw new SystemFailureError(
+        `Image "${image}" is not on this machine and the pull policy is "never"; ` +
+          'build or load it first ("docker images" lists local images), or use --pull missing.',
+      );
+    }
+    await this.pull(image);
+  }
+
+  async create(spec: ContainerSpec): Promise<ManagedContainer> {
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        ...(spec.command === undefined ? {} : { Cmd: spec.command }),
+        Env: spec.env,
+        Labels: spec.labels,
+        Tty: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        HostConfig: {
+          Mounts: spec.mounts.map((mount) => ({
+            Type: 'bind' as const,
+            Source: mount.source,
+            Target: mount.target,
+            ReadOnly: mount.readOnly,
+          })),
+        },
+      }),
+    );
+    return new DockerContainer(this, container);
+  }
+
+  get(id: string): ManagedContainer {
+    return new DockerContainer(this, this.docker.getContainer(id));
+  }
+
+  async listManaged(labels: Record<string, string>): Promise<ManagedContainerSummary[]> {
+    const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
+    const containers = await this.call(() =>
+      this.docker.listContainers({ all: true, filters: JSON.stringify(filters) }),
+    );
+    return containers.map((container) => ({
+      id: container.Id,
+      labels: container.Labels,
+      running: container.State === 'running',
+    }));
+  }
+
+  /** Demultiplexes a non-TTY output stream and passes both stdout and stderr to `listener`. */
+  demux(stream: NodeJS.ReadableStream, listener: OutputListener): OutputStream {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        listener(chunk);
+        callback();
+      },
+    });
+    this.docker.modem.demuxStream(stream, sink, sink);
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    return { ended };
+  }
+
+  /** Runs an engine call and turns "cannot connect" into an error that says how to fix it. */
+  async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+        const where = this.env.DOCKER_HOST
+          ? `DOCKER_HOST=${this.env.DOCKER_HOST}`
+          : 'unix:///var/run/docker.sock';
+        throw new EngineUnavailableError(
+          `Cannot reach the Docker engine at ${where} (${code}); start it (for example ` +
+            '"dockerd &" as root, or "systemctl start docker"), or point DOCKER_HOST at a running engine.',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async pull(image: string): Promise<void> {
+    try {
+      const stream = await this.call(() => this.docker.pull(image));
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (error: Error | null) =>
+          error ? reject(error) : resolve(),
+        );
+      });
+    } catch (error) {
+      if (error instanceof EngineUnavailableError) throw error;
+      throw new SystemFailureError(
+        `Pulling image "${image}" failed: ${(error as Error).message.trim()}; check the name and the ` +
+          'registry, or load the image locally and use --pull never.',
+        { cause: error },
+      );
+    }
+  }
+}
+
+class DockerContainer implements ManagedContainer {
+  constructor(
+    private readonly engine: DockerEngine,
+    private readonly container: Docker.Container,
+  ) {}
+
+  get id(): string {
+    return this.container.id;
+  }
+
+  async attachOutput(listener: OutputListener): Promise<OutputStream> {
+    const stream = await this.engine.call(() =>
+      this.container.attach({ stream: true, stdout: true, stderr: true }),
+    );
+    return this.engine.demux(stream, listener);
+  }
+
+  async followLogs(listener: OutputListener): Promise<OutputStream> {
+    const stream = await this.engine.call(() =>
+      this.container.logs({ follow: true, stdout: true, stderr: true }),
+    );
+    return this.engine.demux(stream, listener);
+  }
+
+  waitForExit(): Promise<number> {
+    return this.engine
+      .call(() => this.container.wait({ condition: 'next-exit' }))
+      .then((result: { StatusCode: number }) => result.StatusCode);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.engine.call(() => this.container.start());
+    } catch (error) {
+      throw asCommandError(error) ?? error;
+    }
+  }
+
+  async stop(graceSeconds: number): Promise<void> {
+    await this.engine.call(() => this.container.stop({ t: graceSeconds })).catch((error) => {
+      // 304: already stopped; 404: already gone. Both mean the goal is reached.
+      if (!isStatus(error, 304) && !isNotFound(error)) throw error;
+    });
+  }
+
+  async state(): Promise<{ running: boolean; exitCode: number }> {
+    const info = await this.engine.call(() => this.container.inspect());
+    return { running: info.State.Running, exitCode: info.State.ExitCode };
+  }
+
+  async remove(): Promise<void> {
+    await this.engine.call(() => this.container.remove({ force: true, v: true })).catch((error) => {
+      if (!isNotFound(error) && !isStatus(error, 409)) throw error;
+    });
+  }
+}
+
+function isStatus(error: unknown, status: number): boolean {
+  return (error as { statusCode?: number }).statusCode === status;
+}
+
+function isNotFound(error: unknown): boolean {
+  return isStatus(error, 404);
+}
+
+/** Recognises the engine's "cannot exec the command" answers, which are the user's error, not ours. */
+function asCommandError(error: unknown): CommandNotRunnableError | undefined {
+  const message = String((error as { json?: { message?: string } }).json?.message ?? (error as Error).message);
+  if (/executable file not found|no such file or directory/i.test(message)) {
+    return new CommandNotRunnableError(`The command could not be found in the image: ${message}`, 127, {
+      cause: error,
+    });
+  }
+  if (/permission denied/i.test(message)) {
+    return new CommandNotRunnableError(`The command is not executable: ${message}`, 126, {
+      cause: error,
+    });
+  }
+  return undefined;
+}

@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Account, AccountRegistry } from '../accounts/account-registry.js';
+import { CommandNotRunnableError, LyceumError, NotFoundError } from '../errors/index.js';
+import type { ContainerEngine } from './container-engine.js';
+import { LABEL_RUN_ID, LABEL_SERVER } from './labels.js';
+import { OutputLog } from './output-log.js';
+import { isTerminal, type RunRecord, type RunSpec, type RunStatus } from './run-record.js';
+import type { RunRepository } from './run-repository.js';
+import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
+
+export interface RunManagerOptions {
+  repository: RunRepository;
+  accounts: AccountRegistry;
+  engine: ContainerEngine;
+  runners: Record<RunRecord['kind'], Runner | undefined>;
+  outputDir: string;
+  serverId: string;
+  stopGraceSeconds: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+type StopReason = 'timeout' | 'aborted';
+
+interface ActiveRun {
+  output: OutputLog;
+  stopReason: StopReason | undefined;
+  launched: LaunchedRun | undefined;
+  done: Promise<void>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Owns every run's life: the record, the output, the timeout, abort, and recovery after a restart. */
+export class RunManager {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly now: () => Date;
+
+  constructor(private readonly options: RunManagerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Records a new run and starts it in the background; returns the record as `pending`. */
+  async start(account: Account, spec: RunSpec, fileName: string | null): Promise<RunRecord> {
+    const record: RunRecord = {
+      id: randomRunId(),
+      accountId: account.id,
+      kind: spec.kind,
+      status: 'pending',
+      fileName,
+      spec,
+      returnCode: null,
+      error: null,
+      createdAt: this.now().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    this.options.repository.insert(record);
+    const output = await OutputLog.open(this.outputPath(record.id), true);
+    this.track(record, account, output, (context) => this.runnerFor(record).launch(context));
+    return record;
+  }
+
+  /** Returns the caller's run, or throws NotFoundError; another account's run is not found either. */
+  get(accountId: string, id: string): RunRecord {
+    const record = this.options.repository.findForAccount(accountId, id);
+    if (record === undefined) {
+      throw new NotFoundError(
+        `Run ${JSON.stringify(id)} not found; "lyceum workloads list" shows your runs.`,
+      );
+    }
+    return record;
+  }
+
+  list(accountId: string): RunRecord[] {
+    return this.options.repository.listForAccount(accountId);
+  }
+
+  /** The run's output log: live while it runs, read-only afterwards. */
+  async output(accountId: string, id: string): Promise<OutputLog> {
+    const record = this.get(accountId, id);
+    return this.active.get(record.id)?.output ?? OutputLog.finished(this.outputPath(record.id));
+  }
+
+  /** Resolves when the run has reached a terminal state and its record says so. */
+  async waitForEnd(accountId: string, id: string): Promise<RunRecord> {
+    const record = this.get(accountId, id);
+    await this.active.get(record.id)?.done;
+    return this.get(accountId, id);
+  }
+
+  /** Stops a run with a graceful signal, then a kill; it ends as `aborted`. Finished runs stay as they are. */
+  async abort(accountId: string, id: string): Promise<RunRecord> {
+    const record = this.get(accountId, id);
+    const active = this.active.get(record.id);
+    if (active === undefined || isTerminal(record.status)) return record;
+    this.options.logger.info({ runId: record.id }, 'Aborting run');
+    await this.requestStop(record.id, active, 'aborted');
+    await active.done;
+    return this.get(accountId, id);
+  }
+
+  /**
+   * Reconciles records with the containers this server left on the engine: runs still going are
+   * followed again, runs that ended while the server was down are finished, leftovers are removed.
+   */
+  async recover(): Promise<void> {
+    const { engine, repository, serverId, logger } = this.options;
+    const containers = await engine.listManaged({ [LABEL_SERVER]: serverId });
+    const byRun = new Map(containers.map((container) => [container.labels[LABEL_RUN_ID], container]));
+
+    for (const record of repository.listUnfinished()) {
+      const summary = byRun.get(record.id);
+      byRun.delete(record.id);
+      const account = this.options.accounts.findById(record.accountId);
+      if (summary === undefined || account === undefined) {
+        logger.warn({ runId: record.id }, 'Run had no container after a restart');
+        this.finishRecord(record.id, {
+          status: 'system_failure',
+          returnCode: null,
+          error: 'The server stopped before the run started; start it again.',
+        });
+        continue;
+      }
+      logger.info({ runId: record.id, running: summary.running }, 'Resuming run after a restart');
+      const output = await OutputLog.open(this.outputPath(record.id), true);
+      const container = engine.get(summary.id);
+      this.track(record, account, output, (context) =>
+        this.runnerFor(record).resume(context, container),
+      );
+    }
+
+    for (const [runId, summary] of byRun) {
+      logger.info({ runId, containerId: summary.id }, 'Removing leftover container');
+      await engine.get(summary.id).remove().catch((error: unknown) => {
+        logger.warn({ runId, err: error }, 'Removing leftover container failed');
+      });
+    }
+  }
+
+  /** Stops every active run's tracking without touching its container, for a server shutdown. */
+  detachAll(): void {
+    for (const active of this.active.values()) {
+      if (active.timer !== undefined) clearTimeout(active.timer);
+    }
+  }
+
+  private track(
+    record: RunRecord,
+    account: Account,
+    output: OutputLog,
+    launch: (context: LaunchContext) => Promise<LaunchedRun>,
+  ): void {
+    const active: ActiveRun = {
+      output,
+      stopReason: undefined,
+      launched: undefined,
+      done: Promise.resolve(),
+      timer: undefined,
+    };
+    this.active.set(record.id, active);
+    active.done = this.execute(record, account, active, launch).finally(() => {
+      if (active.timer !== undefined) clearTimeout(active.timer);
+      this.active.delete(record.id);
+    });
+  }
+
+  private async execute(
+    record: RunRecord,
+    account: Account,
+    active: ActiveRun,
+    launch: (context: LaunchContext) => Promise<LaunchedRun>,
+  ): Promise<void> {
+    const { logger, repository } = this.options;
+    const log = logger.child({ runId: record.id, accountId: account.id, kind: record.kind });
+    const resumed = record.status !== 'pending';
+    let outcome: { status: RunStatus; returnCode: number | null; error: string | null };
+
+    try {
+      if (!resumed) repository.markStatus(record.id, 'starting');
+      log.info('Starting run');
+      const launched = await launch({
+        run: record,
+        account,
+        output: active.output,
+        stopRequested: () => active.stopReason !== undefined,
+      });
+      active.launched = launched;
+
+      const startedAt = record.startedAt ?? this.now().toISOString();
+      repository.markStatus(record.id, 'running', startedAt);
+      log.info('Started run');
+      this.armTimeout(record, active, startedAt);
+      if (active.stopReason !== undefined) await launched.stop(this.options.stopGraceSeconds);
+
+      const exitCode = await launched.exitCode;
+      await launched.outputDone;
+      await launched.finish();
+      outcome = {
+        status: active.stopReason ?? (exitCode === 0 ? 'completed' : 'failed'),
+        returnCode: exitCode,
+        error: this.stopMessage(record, active.stopReason),
+      };
+    } catch (error) {
+      await active.launched?.finish().catch(() => undefined);
+      outcome = this.failureOutcome(error, active.stopReason);
+      log.warn({ err: error, status: outcome.status }, 'Run could not start or was lost');
+    }
+
+    this.finishRecord(record.id, outcome);
+    active.output.close();
+    log.info({ status: outcome.status, returnCode: outcome.returnCode }, 'Finished run');
+  }
+
+  private armTimeout(record: RunRecord, active: ActiveRun, startedAt: string): void {
+    const deadline = Date.parse(startedAt) + record.spec.timeoutSeconds * 1000;
+    const delayMs = Math.max(0, deadline - this.now().getTime());
+    active.timer = setTimeout(() => {
+      this.options.logger.info({ runId: record.id }, 'Run timed out; stopping it');
+      void this.requestStop(record.id, active, 'timeout');
+    }, delayMs);
+    active.timer.unref();
+  }
+
+  private async requestStop(runId: string, active: ActiveRun, reason: StopReason): Promise<void> {
+    active.stopReason ??= reason;
+    try {
+      await active.launched?.stop(this.options.stopGraceSeconds);
+    } catch (error) {
+      this.options.logger.warn({ runId, err: error }, 'Stopping run failed');
+    }
+  }
+
+  private stopMessage(record: RunRecord, reason: StopReason | undefined): string | null {
+    if (reason === 'timeout') {
+      return `The run exceeded its timeout of ${record.spec.timeoutSeconds} s and was stopped.`;
+    }
+    if (reason === 'aborted') return 'The run was aborted.';
+    return null;
+  }
+
+  private failureOutcome(
+    error: unknown,
+    stopReason: StopReason | undefined,
+  ): { status: RunStatus; returnCode: number | null; error: string } {
+    const message = error instanceof Error ? error.message : String(error);
+    if (stopReason !== undefined) return { status: stopReason, returnCode: null, error: message };
+    if (error instanceof CommandNotRunnableError) {
+      return { status: 'failed', returnCode: error.returnCode, error: message };
+    }
+    const known = error instanceof LyceumError;
+    return {
+      status: 'system_failure',
+      returnCode: null,
+      error: known ? message : `Unexpected error while running: ${message}`,
+    };
+  }
+
+  private finishRecord(
+    id: string,
+    outcome: { status: RunStatus; returnCode: number | null; error: string | null },
+  ): void {
+    this.options.repository.finish(id, { ...outcome, finishedAt: this.now().toISOString() });
+  }
+
+  private runnerFor(record: RunRecord): Runner {
+    const runner = this.options.runners[record.kind];
+    if (runner === undefined) {
+      throw new Error(`No runner is configured for ${record.kind} runs.`);
+    }
+    return runner;
+  }
+
+  private outputPath(runId: string): string {
+    return join(this.options.outputDir, `${runId}.log`);
+  }
+}
+
+function randomRunId(): string {
+  return `run_${randomBytes(10).toString('hex')}`;
+}
+

@@ -1,0 +1,55 @@
+import type { ExecutionKind } from '../mounts/index.js';
+import type { PullPolicy } from '../config/server-config.js';
+
+export type RunStatus =
+  | 'pending'
+  | 'starting'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'timeout'
+  | 'aborted'
+  | 'system_failure';
+
+export const TERMINAL_STATUSES: readonly RunStatus[] = [
+  'completed',
+  'failed',
+  'timeout',
+  'aborted',
+  'system_failure',
+];
+
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** What a Docker run was asked to do, after validation and defaults. */
+export interface DockerRunSpec {
+  kind: 'docker';
+  image: string;
+  /** Replaces the image's CMD when given. */
+  command: string[] | undefined;
+  env: Record<string, string>;
+  enableS3Mount: boolean | undefined;
+  s3MountPath: string | undefined;
+  timeoutSeconds: number;
+  pullPolicy: PullPolicy;
+  executionType: string;
+  callbackUrls: string[];
+}
+
+export type RunSpec = DockerRunSpec;
+
+export interface RunRecord {
+  id: string;
+  accountId: string;
+  kind: ExecutionKind;
+  status: RunStatus;
+  fileName: string | null;
+  spec: RunSpec;
+  returnCode: number | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}

@@ -1,0 +1,32 @@
+import type { Account } from '../accounts/account-registry.js';
+import type { ManagedContainer } from './container-engine.js';
+import type { OutputLog } from './output-log.js';
+import type { RunRecord } from './run-record.js';
+
+/** What a runner gets to launch one run. */
+export interface LaunchContext {
+  run: RunRecord;
+  account: Account;
+  output: OutputLog;
+  /** True once an abort or timeout was requested; runners check it between phases. */
+  stopRequested(): boolean;
+}
+
+/** A run whose user process has started. */
+export interface LaunchedRun {
+  /** Exit code of the main process. */
+  readonly exitCode: Promise<number>;
+  /** Resolves when all output has been captured. */
+  readonly outputDone: Promise<void>;
+  stop(graceSeconds: number): Promise<void>;
+  /** Makes what the run wrote durable, then removes its containers. Safe to call twice. */
+  finish(): Promise<void>;
+}
+
+/** Launches runs of one execution kind. */
+export interface Runner {
+  /** Prepares and starts the run; rejects with a LyceumError when it cannot start. */
+  launch(context: LaunchContext): Promise<LaunchedRun>;
+  /** Takes over a container that a previous server process started for this run. */
+  resume(context: LaunchContext, container: ManagedContainer): Promise<LaunchedRun>;
+}

@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AccountRegistry } from '../accounts/account-registry.js';
+import { buildApp } from '../api/app.js';
+import { dataDirLayout } from '../config/data-dir.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { openDatabase } from '../db/database.js';
+import { DockerEngine } from '../runs/docker-engine.js';
+import { DockerRunner } from '../runs/docker.js';
+import { RunManager } from '../runs/run-manager.js';
+import { RunRepository } from '../runs/run-repository.js';
+import { DirectoryStore } from '../storage/directory-store.js';
+import { MetadataIndex } from '../storage/metadata-index.js';
+import { ensureDefaultAccount, prepareDataDir, readServerId } from './bootstrap-data-dir.js';
+
+/** A server that is listening; `close` stops it and leaves running containers to the next start. */
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  /** The key printed on the first start, or undefined on later starts. */
+  firstApiKey: string | undefined;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Opens the data directory, recovers runs, and starts the REST API. */
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger = pino({ level: process.env.LYCEUM_LOG_LEVEL ?? 'info' }),
+): Promise<RunningServer> {
+  const layout = dataDirLayout(config.dataDir);
+  await prepareDataDir(layout);
+  const db = openDatabase(layout.database);
+  const accounts = new AccountRegistry(db);
+  const store = new DirectoryStore({
+    bucketsDir: layout.buckets,
+    stagingDir: layout.staging,
+    metadata: new MetadataIndex(db),
+    onWarning: (message) => logger.warn(message),
+  });
+  await store.init();
+
+  const created = await ensureDefaultAccount(accounts, layout);
+  for (const account of accounts.list()) await store.createBucket(account.bucketName);
+
+  const serverId = await readServerId(layout);
+  const engine = new DockerEngine();
+  const runs = new RunManager({
+    repository: new RunRepository(db),
+    accounts,
+    engine,
+    runners: {
+      docker: new DockerRunner({ engine, store, serverId }),
+      compose: undefined,
+      python: undefined,
+    },
+    outputDir: layout.runOutput,
+    serverId,
+    stopGraceSeconds: config.stopGraceSeconds,
+    logger,
+  });
+  await runs.recover().catch((error: unknown) => {
+    logger.warn({ err: error }, 'Could not reconcile runs with the Docker engine; will retry on the next start');
+  });
+
+  const app = await buildApp({ config, accounts, store, runs }, logger);
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info({ address, dataDir: config.dataDir }, 'Lyceum server listening');
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      runs.detachAll();
+      await app.close();
+      db.close();
+    })();
+    return closed;
+  };
+  return {
+    app,
+    url: address,
+    firstApiKey: created?.apiKey,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,450 @@
+import { constants } from 'node:fs';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rmdir,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import mime from 'mime-types';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import { grantSharedAccess } from './bucket-permissions.js';
+import { ContainedDirectory, EscapedBucketError } from './contained-directory.js';
+import { md5OfFile } from './file-md5.js';
+import type { MetadataIndex, ObjectMetadata } from './metadata-index.js';
+import { compareKeys, validateObjectKey } from './object-key.js';
+import type {
+  ByteRange,
+  ListOptions,
+  ObjectInfo,
+  ObjectRead,
+  ObjectStore,
+  StagedObject,
+  WriteOptions,
+} from './object-store.js';
+import { writeStagedFile } from './staged-file.js';
+import { walkBucket } from './walk-bucket.js';
+
+const { O_RDONLY, O_NOFOLLOW } = constants;
+
+export interface DirectoryStoreOptions {
+  /** Holds one folder per bucket; created with mode 0700. */
+  bucketsDir: string;
+  /** Temporary upload files; must be on the same file system as `bucketsDir` so rename is atomic. */
+  stagingDir: string;
+  metadata: MetadataIndex;
+  /** Called once when buckets cannot get shared ACLs, with the reason. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The embedded store: each bucket is a plain folder, each object a file named by its key. Writes go
+ * to a staging file first and are renamed into place, so readers see whole objects only.
+ */
+export class DirectoryStore implements ObjectStore {
+  private warnedAboutAcl = false;
+
+  constructor(private readonly options: DirectoryStoreOptions) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.options.bucketsDir, { recursive: true, mode: 0o700 });
+    await chmod(this.options.bucketsDir, 0o700);
+    await mkdir(this.options.stagingDir, { recursive: true, mode: 0o700 });
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    const folder = this.bucketPath(bucket);
+    await mkdir(folder, { recursive: true, mode: 0o777 });
+    await chmod(folder, 0o777);
+    if (!(await grantSharedAccess(folder)) && !this.warnedAboutAcl) {
+      this.warnedAboutAcl = true;
+      this.options.onWarning?.(
+        'Could not set default ACLs on bucket folders (is the "acl" package installed?); ' +
+          'containers running as different user ids may not be able to change each other\'s files.',
+      );
+    }
+  }
+
+  async mountSource(bucket: string): Promise<string> {
+    const folder = this.bucketPath(bucket);
+    const stats = await lstat(folder).catch(() => undefined);
+    if (stats === undefined || !stats.isDirectory()) {
+      throw new NotFoundError(`Bucket ${bucket} has no folder at ${folder}.`);
+    }
+    return folder;
+  }
+
+  async stage(bucket: string, body: Readable, options: WriteOptions = {}): Promise<StagedObject> {
+    const file = await writeStagedFile(this.options.stagingDir, body, options.maxBytes);
+    let settled = false;
+    return {
+      size: file.size,
+      etag: file.md5,
+      commit: async (key, commitOptions = options) => {
+        if (settled) throw new Error('Staged object was already committed or discarded.');
+        settled = true;
+        try {
+          return await this.publish(bucket, key, file.path, file.md5, commitOptions);
+        } catch (error) {
+          await unlink(file.path).catch(() => undefined);
+          throw error;
+        }
+      },
+      discard: async () => {
+        if (settled) return;
+        settled = true;
+        await unlink(file.path).catch(() => undefined);
+      },
+    };
+  }
+
+  async put(
+    bucket: string,
+    key: string,
+    body: Readable,
+    options: WriteOptions = {},
+  ): Promise<ObjectInfo> {
+    validateObjectKey(key);
+    const staged = await this.stage(bucket, body, options);
+    return staged.commit(key, options);
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectInfo> {
+    const opened = await this.openObject(bucket, key);
+    try {
+      return await this.describe(bucket, key, opened.handle);
+    } finally {
+      await opened.handle.close();
+    }
+  }
+
+  async read(
+    bucket: string,
+    key: string,
+    chooseRange?: (size: number) => ByteRange | undefined,
+  ): Promise<ObjectRead & { range: ByteRange | undefined }> {
+    const { handle } = await this.openObject(bucket, key);
+    try {
+      const info = await this.describe(bucket, key, handle);
+      const range = chooseRange?.(info.size);
+      const body = handle.createReadStream(
+        range === undefined ? {} : { start: range.start, end: range.end },
+      );
+      return { info, body, range };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async *list(bucket: string, options: ListOptions = {}): AsyncGenerator<ObjectInfo> {
+    const prefix = options.prefix ?? '';
+    const slash = prefix.lastIndexOf('/');
+    const folderKey = prefix.slice(0, slash + 1);
+    const namePrefix = prefix.slice(slash + 1);
+    const segments = folderKey === '' ? [] : folderKey.slice(0, -1).split('/');
+
+    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    try {
+      const folder = await root.openDescendant(segments, root.realPath).catch(() => undefined);
+      if (folder === undefined) return;
+      try {
+        const cached = this.options.metadata.getByPrefix(bucket, prefix);
+        for await (const entry of walkBucket(folder, root.realPath, folderKey, namePrefix)) {
+          if (options.startAfter !== undefined && compareKeys(entry.key, options.startAfter) <= 0) {
+            continue;
+          }
+          let metadata = cached.get(entry.key);
+          if (metadata === undefined || !isFresh(metadata, entry.size, entry.mtimeNs)) {
+            metadata = await this.deriveMetadata(bucket, entry.key, entry.folder, entry.name);
+            if (metadata === undefined) continue;
+          }
+          yield toInfo(metadata, entry.mtime);
+        }
+      } finally {
+        if (folder !== root) await folder.close();
+      }
+    } finally {
+      await root.close();
+    }
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    validateObjectKey(key);
+    const segments = key.split('/');
+    const name = segments.pop()!;
+    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    try {
+      const folder = await root
+        .openDescendant(segments, root.realPath)
+        .catch((error) => rethrowAsMissing(error, key));
+      try {
+        const stats = await lstat(folder.entryPath(name)).catch(() => undefined);
+        if (stats === undefined || !stats.isFile()) throw missingObject(key);
+        await unlink(folder.entryPath(name));
+      } finally {
+        if (folder !== root) await folder.close();
+      }
+      this.options.metadata.delete(bucket, key);
+      await removeEmptyFolders(root, segments);
+    } finally {
+      await root.close();
+    }
+  }
+
+  async deleteFolder(bucket: string, folderPrefix: string): Promise<number> {
+    const segments = folderPrefix.slice(0, -1).split('/');
+    const name = segments.pop()!;
+    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    try {
+      const parent = await root.openDescendant(segments, root.realPath).catch(() => undefined);
+      if (parent === undefined) return 0;
+      let deleted = 0;
+      try {
+        const target = await parent.openDescendant([name], root.realPath).catch(() => undefined);
+        if (target === undefined) return 0;
+        try {
+          deleted = await deleteTree(target, root.realPath);
+        } finally {
+          await target.close();
+        }
+        await rmdir(parent.entryPath(name)).catch(() => undefined);
+      } finally {
+        if (parent !== root) await parent.close();
+      }
+      this.options.metadata.deleteByPrefix(bucket, folderPrefix);
+      await removeEmptyFolders(root, segments);
+      return deleted;
+    } finally {
+      await root.close();
+    }
+  }
+
+  private bucketPath(bucket: string): string {
+    return join(this.options.bucketsDir, bucket);
+  }
+
+  private async publish(
+    bucket: string,
+    key: string,
+    stagedPath: string,
+    md5: string,
+    options: WriteOptions,
+  ): Promise<ObjectInfo> {
+    validateObjectKey(key);
+    const segments = key.split('/');
+    const name = segments.pop()!;
+    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    try {
+      const folder = await this.openParentForWrite(root, segments, key);
+      try {
+        const target = folder.entryPath(name);
+        const existing = await lstat(target).catch(() => undefined);
+        if (existing?.isDirectory()) {
+          throw new ConflictError(
+            `Key ${JSON.stringify(key)} names an existing folder; it cannot also be an object. ` +
+              'Choose another key or delete the folder first.',
+          );
+        }
+        await rename(stagedPath, target);
+        await folder.sync();
+        const stats = await lstat(target, { bigint: true });
+        const metadata: ObjectMetadata = {
+          key,
+          size: Number(stats.size),
+          mtimeNs: stats.mtimeNs.toString(),
+          etag: md5,
+          contentType: options.contentType ?? guessContentType(key),
+          userMetadata: options.userMetadata ?? null,
+        };
+        this.options.metadata.put(bucket, metadata);
+        return toInfo(metadata, new Date(Number(stats.mtimeMs)));
+      } finally {
+        if (folder !== root) await folder.close();
+      }
+    } finally {
+      await root.close();
+    }
+  }
+
+  private async openParentForWrite(
+    root: ContainedDirectory,
+    segments: string[],
+    key: string,
+  ): Promise<ContainedDirectory> {
+    try {
+      return await root.openDescendant(segments, root.realPath, true);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'ELOOP' || error instanceof EscapedBucketError) {
+        throw new ConflictError(
+          `Key ${JSON.stringify(key)} would turn an existing object into a folder; ` +
+            'choose another key or delete that object first.',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async openObject(bucket: string, key: string): Promise<{ handle: FileHandle }> {
+    validateObjectKey(key);
+    const segments = key.split('/');
+    const name = segments.pop()!;
+    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    try {
+      const folder = await root
+        .openDescendant(segments, root.realPath)
+        .catch((error) => rethrowAsMissing(error, key));
+      try {
+        const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW).catch((error) =>
+          rethrowAsMissing(error, key),
+        );
+        const stats = await handle.stat();
+        if (!stats.isFile()) {
+          await handle.close();
+          throw missingObject(key);
+        }
+        return { handle };
+      } finally {
+        if (folder !== root) await folder.close();
+      }
+    } finally {
+      await root.close();
+    }
+  }
+
+  /** Reads an object's metadata, deriving it from the file when the cache is missing or stale. */
+  private async describe(bucket: string, key: string, handle: FileHandle): Promise<ObjectInfo> {
+    const stats = await handle.stat({ bigint: true });
+    const size = Number(stats.size);
+    const cached = this.options.metadata.get(bucket, key);
+    if (cached !== undefined && isFresh(cached, size, stats.mtimeNs)) {
+      return toInfo(cached, new Date(Number(stats.mtimeMs)));
+    }
+    // The file changed behind the store's back (through a mount), so what was set through the API
+    // no longer describes it.
+    const metadata: ObjectMetadata = {
+      key,
+      size,
+      mtimeNs: stats.mtimeNs.toString(),
+      etag: await md5OfFile(handle),
+      contentType: guessContentType(key),
+      userMetadata: null,
+    };
+    this.options.metadata.put(bucket, metadata);
+    return toInfo(metadata, new Date(Number(stats.mtimeMs)));
+  }
+
+  private async deriveMetadata(
+    bucket: string,
+    key: string,
+    folder: ContainedDirectory,
+    name: string,
+  ): Promise<ObjectMetadata | undefined> {
+    const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW).catch(() => undefined);
+    if (handle === undefined) return undefined;
+    try {
+      const stats = await handle.stat({ bigint: true });
+      if (!stats.isFile()) return undefined;
+      const metadata: ObjectMetadata = {
+        key,
+        size: Number(stats.size),
+        mtimeNs: stats.mtimeNs.toString(),
+        etag: await md5OfFile(handle),
+        contentType: guessContentType(key),
+        userMetadata: null,
+      };
+      this.options.metadata.put(bucket, metadata);
+      return metadata;
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function isFresh(
+  metadata: ObjectMetadata,
+  size: number,
+  mtimeNs: bigint,
+): boolean {
+  return metadata.size === size && metadata.mtimeNs === mtimeNs.toString();
+}
+
+function toInfo(metadata: ObjectMetadata, lastModified: Date): ObjectInfo {
+  return {
+    key: metadata.key,
+    size: metadata.size,
+    lastModified,
+    etag: metadata.etag,
+    contentType: metadata.contentType ?? guessContentType(metadata.key),
+    userMetadata: metadata.userMetadata ?? {},
+  };
+}
+
+function guessContentType(key: string): string {
+  return mime.lookup(key) || 'application/octet-stream';
+}
+
+function missingObject(key: string): NotFoundError {
+  return new NotFoundError(`Object ${JSON.stringify(key)} not found.`);
+}
+
+function rethrowAsMissing(error: unknown, key: string): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (
+    code === 'ENOENT' ||
+    code === 'ENOTDIR' ||
+    code === 'ELOOP' ||
+    error instanceof EscapedBucketError
+  ) {
+    throw missingObject(key);
+  }
+  throw error;
+}
+
+/** Deletes everything inside `folder` without following links, and counts the regular files. */
+async function deleteTree(folder: ContainedDirectory, boundary: string): Promise<number> {
+  let files = 0;
+  for (const entry of await readdir(folder.path, { withFileTypes: true })) {
+    const path = folder.entryPath(entry.name);
+    if (entry.isDirectory()) {
+      const child = await folder.openDescendant([entry.name], boundary).catch(() => undefined);
+      if (child !== undefined) {
+        try {
+          files += await deleteTree(child, boundary);
+        } finally {
+          await child.close();
+        }
+      }
+      await rmdir(path).catch(() => undefined);
+      continue;
+    }
+    if (entry.isFile()) files++;
+    await unlink(path).catch(() => undefined);
+  }
+  return files;
+}
+
+/** Removes the folders of `segments` from the deepest up while they are empty, as S3 has no folders. */
+async function removeEmptyFolders(root: ContainedDirectory, segments: string[]): Promise<void> {
+  for (let depth = segments.length; depth > 0; depth--) {
+    const parent = await root
+      .openDescendant(segments.slice(0, depth - 1), root.realPath)
+      .catch(() => undefined);
+    if (parent === undefined) return;
+    try {
+      await rmdir(parent.entryPath(segments[depth - 1]!));
+    } catch {
+      return;
+    } finally {
+      if (parent !== root) await parent.close();
+    }
+  }
+}

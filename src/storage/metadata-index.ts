@@ -1,0 +1,99 @@
+import type { SqliteDatabase } from '../db/database.js';
+
+/** What the store remembers about an object beside its bytes. */
+export interface ObjectMetadata {
+  key: string;
+  size: number;
+  /** The file's modification time in nanoseconds, as a decimal string; the cache entry is valid only while it matches. */
+  mtimeNs: string;
+  etag: string;
+  contentType: string | null;
+  userMetadata: Record<string, string> | null;
+}
+
+interface MetadataRow {
+  key: string;
+  size: number;
+  mtime_ns: string;
+  etag: string;
+  content_type: string | null;
+  user_metadata: string | null;
+}
+
+/** Object metadata kept in SQLite, outside every bucket directory, so runs never see it. */
+export class MetadataIndex {
+  private readonly selectOne;
+  private readonly selectRange;
+  private readonly upsert;
+  private readonly deleteOne;
+  private readonly deleteRange;
+
+  constructor(db: SqliteDatabase) {
+    this.selectOne = db.prepare<[string, string], MetadataRow>(
+      'SELECT key, size, mtime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key = ?',
+    );
+    this.selectRange = db.prepare<[string, string, string], MetadataRow>(
+      'SELECT key, size, mtime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
+    );
+    this.upsert = db.prepare(
+      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, etag, content_type, user_metadata)
+       VALUES (@bucket, @key, @size, @mtimeNs, @etag, @contentType, @userMetadata)
+       ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+         etag = excluded.etag, content_type = excluded.content_type, user_metadata = excluded.user_metadata`,
+    );
+    this.deleteOne = db.prepare('DELETE FROM object_metadata WHERE bucket = ? AND key = ?');
+    this.deleteRange = db.prepare(
+      'DELETE FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
+    );
+  }
+
+  get(bucket: string, key: string): ObjectMetadata | undefined {
+    const row = this.selectOne.get(bucket, key);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  /** Every entry whose key starts with `prefix`, by key. */
+  getByPrefix(bucket: string, prefix: string): Map<string, ObjectMetadata> {
+    const entries = new Map<string, ObjectMetadata>();
+    for (const row of this.selectRange.iterate(bucket, prefix, prefixEnd(prefix))) {
+      entries.set(row.key, fromRow(row));
+    }
+    return entries;
+  }
+
+  put(bucket: string, metadata: ObjectMetadata): void {
+    this.upsert.run({
+      bucket,
+      key: metadata.key,
+      size: metadata.size,
+      mtimeNs: metadata.mtimeNs,
+      etag: metadata.etag,
+      contentType: metadata.contentType,
+      userMetadata: metadata.userMetadata === null ? null : JSON.stringify(metadata.userMetadata),
+    });
+  }
+
+  delete(bucket: string, key: string): void {
+    this.deleteOne.run(bucket, key);
+  }
+
+  deleteByPrefix(bucket: string, prefix: string): void {
+    this.deleteRange.run(bucket, prefix, prefixEnd(prefix));
+  }
+}
+
+/** The smallest string greater than every string that starts with `prefix`, in SQLite's text order. */
+function prefixEnd(prefix: string): string {
+  return `${prefix}\u{10FFFF}`;
+}
+
+function fromRow(row: MetadataRow): ObjectMetadata {
+  return {
+    key: row.key,
+    size: row.size,
+    mtimeNs: row.mtime_ns,
+    etag: row.etag,
+    contentType: row.content_type,
+    userMetadata: row.user_metadata === null ? null : (JSON.parse(row.user_metadata) as Record<string, string>),
+  };
+}
