@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { InsufficientStorageError, PayloadTooLargeError } from '../errors/index.js';
 
 /** A fully written, fsynced temporary file, with the size and MD5 of what was written. */
@@ -25,25 +24,19 @@ export async function writeStagedFile(
   const path = join(stagingDir, `upload-${randomBytes(12).toString('hex')}`);
   const hash = createHash('md5');
   let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      if (size > maxBytes) {
-        callback(
-          new PayloadTooLargeError(
-            `Upload is larger than the server's limit of ${maxBytes} bytes; split the file or raise the limit.`,
-          ),
-        );
-        return;
-      }
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
 
   const handle = await open(path, 'wx', 0o666);
   try {
-    await pipeline(body, meter, handle.createWriteStream({ autoClose: false }));
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        throw new PayloadTooLargeError(
+          `Upload is larger than the server's limit of ${maxBytes} bytes; split the file or raise the limit.`,
+        );
+      }
+      hash.update(chunk);
+      await handle.write(chunk);
+    }
     await handle.sync();
     // The mode given to open() is cut by the umask; every container user must be able to rewrite it.
     await handle.chmod(0o666);

@@ -32,6 +32,12 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
   app.get<{ Params: IdParams }>('/execution/streaming/:id', stream);
   app.post<{ Params: IdParams }>('/execution/streaming/:id', stream);
 
+  // Not in Lyceum's API: the output written so far, as plain text, without following the run.
+  app.get<{ Params: IdParams }>('/execution/streaming/:id/output', async (request, reply) => {
+    const output = await runs.output(request.account.id, request.params.id);
+    return reply.type('text/plain; charset=utf-8').send(await output.readAll());
+  });
+
   app.get<{ Params: IdParams }>('/execution/streaming/:id/status', async (request) => {
     const record = runs.get(request.account.id, request.params.id);
     return {

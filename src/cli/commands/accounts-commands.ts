@@ -1,0 +1,123 @@
+import type { Command } from 'commander';
+import { AccountRegistry } from '../../accounts/account-registry.js';
+import { dataDirLayout, defaultDataDir } from '../../config/data-dir.js';
+import { openDatabase } from '../../db/database.js';
+import { DirectoryStore } from '../../storage/directory-store.js';
+import { MetadataIndex } from '../../storage/metadata-index.js';
+import type { CliContext } from '../cli-context.js';
+import { printResult } from '../cli-context.js';
+
+/** `lyceum accounts ...`: administration against the server's data directory, on its machine. */
+export function registerAccountsCommands(program: Command, context: CliContext): void {
+  const accounts = program
+    .command('accounts')
+    .description("Manage accounts and API keys (on the server's machine)")
+    .option('--data-dir <path>', 'the server data directory (default ~/.lyceum/server, or LYCEUM_DATA_DIR)');
+
+  const open = () => {
+    const dataDir = (accounts.opts() as { dataDir?: string }).dataDir ?? defaultDataDir(context.env);
+    const layout = dataDirLayout(dataDir);
+    const db = openDatabase(layout.database);
+    return { db, layout, registry: new AccountRegistry(db) };
+  };
+
+  accounts
+    .command('create')
+    .description('Create an account with its own bucket and a first API key')
+    .argument('<name>', 'account name: lowercase letters, digits and hyphens')
+    .option('--json', 'print the account and key as JSON')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const { db, layout, registry } = open();
+      try {
+        const account = registry.create(name);
+        const store = new DirectoryStore({
+          bucketsDir: layout.buckets,
+          stagingDir: layout.staging,
+          metadata: new MetadataIndex(db),
+        });
+        await store.init();
+        await store.createBucket(account.bucketName);
+        const key = registry.createKey(name, 'first');
+        const result = { account: name, bucket_name: account.bucketName, key_id: key.id, api_key: key.key };
+        printResult(context, options.json, result, () =>
+          `Created account ${name} with bucket ${account.bucketName}.\nIts API key (${key.id}) is shown only this once:\n\n    ${key.key}\n`,
+        );
+      } finally {
+        db.close();
+      }
+    });
+
+  accounts
+    .command('list')
+    .description('List accounts')
+    .option('--json', 'print the accounts as JSON')
+    .action((options: { json?: boolean }) => {
+      const { db, registry } = open();
+      try {
+        const list = registry.list().map((account) => ({
+          name: account.name,
+          bucket_name: account.bucketName,
+          created_at: account.createdAt,
+          active_keys: registry.listKeys(account.name).filter((key) => key.revokedAt === null).length,
+        }));
+        printResult(context, options.json, list, () =>
+          list.map((a) => `${a.name.padEnd(20)} ${a.bucket_name.padEnd(28)} ${a.active_keys} key(s)  ${a.created_at}`).join('\n'),
+        );
+      } finally {
+        db.close();
+      }
+    });
+
+  const keys = accounts.command('keys').description('Manage API keys');
+
+  keys
+    .command('create')
+    .description('Create another API key for an account')
+    .argument('<name>', 'the account name')
+    .option('--label <label>', 'a label to recognise the key by', 'cli')
+    .option('--json', 'print the key as JSON')
+    .action((name: string, options: { label: string; json?: boolean }) => {
+      const { db, registry } = open();
+      try {
+        const key = registry.createKey(name, options.label);
+        printResult(context, options.json, { key_id: key.id, api_key: key.key, account: name }, () =>
+          `Created API key ${key.id} for ${name}; it is shown only this once:\n\n    ${key.key}\n`,
+        );
+      } finally {
+        db.close();
+      }
+    });
+
+  keys
+    .command('list')
+    .description("List an account's API keys (ids only, never the keys)")
+    .argument('<name>', 'the account name')
+    .option('--json', 'print the keys as JSON')
+    .action((name: string, options: { json?: boolean }) => {
+      const { db, registry } = open();
+      try {
+        const list = registry.listKeys(name);
+        printResult(context, options.json, list, () =>
+          list
+            .map((key) => `${key.id}  ${key.name.padEnd(12)} ${key.createdAt}  ${key.revokedAt ? `revoked ${key.revokedAt}` : 'active'}`)
+            .join('\n'),
+        );
+      } finally {
+        db.close();
+      }
+    });
+
+  keys
+    .command('revoke')
+    .description('Revoke an API key; it stops working at once')
+    .argument('<key-id>', 'the key id, key_...')
+    .action((keyId: string) => {
+      const { db, registry } = open();
+      try {
+        const key = registry.revokeKey(keyId);
+        context.stdout.write(`Revoked API key ${key.id} (${key.name}).\n`);
+      } finally {
+        db.close();
+      }
+    });
+}

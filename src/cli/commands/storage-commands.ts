@@ -1,0 +1,227 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors/index.js';
+import type { CliContext } from '../cli-context.js';
+import { printResult } from '../cli-context.js';
+import { multipartBody } from '../multipart-upload.js';
+import { TransferProgress, formatBytes } from '../progress.js';
+
+interface ListedObject {
+  key: string;
+  size: number;
+  last_modified: string;
+  etag: string;
+}
+
+/** `lyceum storage ...`: list, upload, download and delete objects in the account's bucket. */
+export function registerStorageCommands(program: Command, context: CliContext): void {
+  const storage = program.command('storage').description("Work with your account's bucket");
+
+  storage
+    .command('ls')
+    .description('List objects; folders are rolled up unless -r is given')
+    .argument('[prefix]', 'only keys that start with this prefix', '')
+    .option('-r, --recursive', 'list every object below the prefix')
+    .option('--json', 'print the listing as JSON')
+    .action(async (prefix: string, options: { recursive?: boolean; json?: boolean }) => {
+      const query = new URLSearchParams({ prefix, max_files: '100000' });
+      const objects = await context.client().json<ListedObject[]>(`/storage/list-files?${query}`);
+      const entries = options.recursive ? objects : rollUpFolders(objects, prefix);
+      printResult(context, options.json, entries, () => formatListing(entries));
+    });
+
+  storage
+    .command('load')
+    .description('Upload a file, or a folder with -r')
+    .argument('<path>', 'local file or folder')
+    .option('--key <key>', 'destination key (for a folder: the key prefix)')
+    .option('-r, --recursive', 'upload a folder and everything in it')
+    .option('--json', 'print the stored keys as JSON')
+    .action(async (path: string, options: { key?: string; recursive?: boolean; json?: boolean }) => {
+      const files = await filesToUpload(path, options);
+      const total = files.reduce((sum, file) => sum + file.size, 0);
+      const progress = new TransferProgress('Uploading', total, context.stderr);
+      const stored: { key: string; size: number; etag: string }[] = [];
+      try {
+        for (const file of files) {
+          stored.push(await uploadFile(context, file, (bytes) => progress.advance(bytes)));
+        }
+      } finally {
+        progress.stop();
+      }
+      printResult(context, options.json, stored, () =>
+        stored.map((item) => `Uploaded ${item.key} (${formatBytes(item.size)})`).join('\n'),
+      );
+    });
+
+  storage
+    .command('download')
+    .description('Download an object')
+    .argument('<key>', 'the object key')
+    .option('-o, --output <path>', 'file or existing folder to write to (default: the key\'s file name)')
+    .action(async (key: string, options: { output?: string }) => {
+      const target = await downloadTarget(key, options.output);
+      const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
+      const total = Number(response.headers.get('content-length') ?? 0);
+      const progress = new TransferProgress('Downloading', total, context.stderr);
+      const partial = `${target}.lyceum-part`;
+      try {
+        const meter = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            progress.advance(chunk.length);
+            callback(null, chunk);
+          },
+        });
+        await pipeline(
+          Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+          meter,
+          createWriteStream(partial),
+        );
+        await rename(partial, target);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      } finally {
+        progress.stop();
+      }
+      context.stderr.write(`Downloaded ${key} to ${target}\n`);
+    });
+
+  storage
+    .command('rm')
+    .description('Delete an object')
+    .argument('<key>', 'the object key')
+    .action(async (key: string) => {
+      await context.client().request(`/storage/delete/${encodeKey(key)}`, { method: 'DELETE' });
+      context.stdout.write(`Deleted ${key}\n`);
+    });
+
+  storage
+    .command('rmdir')
+    .description('Delete every object under a folder prefix')
+    .argument('<prefix>', 'the folder, for example results/')
+    .option('--json', 'print the result as JSON')
+    .action(async (prefix: string, options: { json?: boolean }) => {
+      const result = await context
+        .client()
+        .json<{ deleted_count: number }>(`/storage/delete-folder/${encodeKey(prefix)}`, {
+          method: 'DELETE',
+        });
+      printResult(context, options.json, result, () =>
+        `Deleted ${result.deleted_count} object${result.deleted_count === 1 ? '' : 's'} under ${prefix}`,
+      );
+    });
+}
+
+/** Encodes a key for a URL path, keeping its `/` separators readable. */
+export function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+interface LocalFile {
+  path: string;
+  key: string;
+  size: number;
+}
+
+async function filesToUpload(
+  path: string,
+  options: { key?: string; recursive?: boolean },
+): Promise<LocalFile[]> {
+  const stats = await stat(path).catch(() => undefined);
+  if (stats === undefined) {
+    throw new InvalidInputError(`Local path ${JSON.stringify(path)} not found; check the path.`);
+  }
+  if (stats.isFile()) {
+    return [{ path, key: options.key ?? basename(path), size: stats.size }];
+  }
+  if (!stats.isDirectory()) {
+    throw new InvalidInputError(`Local path ${JSON.stringify(path)} is neither a file nor a folder.`);
+  }
+  if (!options.recursive) {
+    throw new InvalidInputError(`${JSON.stringify(path)} is a folder; add -r to upload it with everything in it.`);
+  }
+  const root = resolve(path);
+  const prefix = (options.key ?? basename(root)).replace(/\/+$/, '');
+  const files: LocalFile[] = [];
+  for (const relativePath of await listFiles(root)) {
+    const size = (await stat(join(root, relativePath))).size;
+    const key = [prefix, relativePath.split(sep).join('/')].filter((part) => part !== '').join('/');
+    files.push({ path: join(root, relativePath), key, size });
+  }
+  return files;
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+async function uploadFile(
+  context: CliContext,
+  file: LocalFile,
+  onBytes: (count: number) => void,
+): Promise<{ key: string; size: number; etag: string }> {
+  const { body, contentType, contentLength } = multipartBody(
+    [{ field: 'file', fileName: basename(file.path), path: file.path, size: file.size }],
+    {},
+    onBytes,
+  );
+  const query = new URLSearchParams({ key: file.key });
+  return context.client().json(`/storage/upload?${query}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, 'content-length': String(contentLength) },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+async function downloadTarget(key: string, output: string | undefined): Promise<string> {
+  const fileName = key.split('/').pop()!;
+  if (output === undefined) return fileName;
+  const stats = await stat(output).catch(() => undefined);
+  if (stats?.isDirectory()) return join(output, fileName);
+  await mkdir(dirname(resolve(output)), { recursive: true });
+  return output;
+}
+
+type ListingEntry = ListedObject | { key: string; folder: true };
+
+/** Keeps objects directly under `prefix` and shows each deeper folder once, as `name/`. */
+function rollUpFolders(objects: ListedObject[], prefix: string): ListingEntry[] {
+  const base = prefix === '' || prefix.endsWith('/') ? prefix : prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  const seen = new Set<string>();
+  const entries: ListingEntry[] = [];
+  for (const object of objects) {
+    const rest = object.key.slice(base.length);
+    const slash = rest.indexOf('/');
+    if (slash === -1) {
+      entries.push(object);
+      continue;
+    }
+    const folder = `${base}${rest.slice(0, slash + 1)}`;
+    if (!seen.has(folder)) {
+      seen.add(folder);
+      entries.push({ key: folder, folder: true });
+    }
+  }
+  return entries;
+}
+
+function formatListing(entries: ListingEntry[]): string {
+  if (entries.length === 0) return 'No objects.';
+  return entries
+    .map((entry) =>
+      'folder' in entry
+        ? `${'DIR'.padStart(10)}  ${''.padEnd(24)}  ${entry.key}`
+        : `${formatBytes(entry.size).padStart(10)}  ${entry.last_modified.padEnd(24)}  ${entry.key}`,
+    )
+    .join('\n');
+}

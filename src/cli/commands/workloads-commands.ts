@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { printResult } from '../cli-context.js';
+import { attachToRun } from '../attach-to-run.js';
+
+interface WorkloadSummary {
+  execution_id: string;
+  status: string;
+  file_name: string | null;
+  execution_kind: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  return_code: number | null;
+}
+
+/** `lyceum workloads list|abort|logs`: the account's runs. */
+export function registerWorkloadsCommands(program: Command, context: CliContext): void {
+  const workloads = program.command('workloads').description("Your account's runs");
+
+  workloads
+    .command('list')
+    .description('List runs, newest first')
+    .option('--json', 'print the runs as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const runs = await context.client().json<WorkloadSummary[]>('/workloads/list');
+      printResult(context, options.json, runs, () => formatRuns(runs));
+    });
+
+  workloads
+    .command('abort')
+    .description('Stop a run: a graceful signal, then a kill')
+    .argument('<id>', 'the execution id')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const result = await context
+        .client()
+        .json<{ execution_id: string; status: string }>(`/workloads/abort/${encodeURIComponent(id)}`, {
+          method: 'POST',
+        });
+      printResult(context, options.json, result, () => `Run ${result.execution_id} is ${result.status}.`);
+    });
+
+  workloads
+    .command('logs')
+    .description("Print a run's output")
+    .argument('<id>', 'the execution id')
+    .option('-f, --follow', 'keep printing output until the run ends, then exit with its code')
+    .action(async (id: string, options: { follow?: boolean }) => {
+      if (options.follow) {
+        process.exitCode = await attachToRun(context, id, { abortOnInterrupt: false });
+        return;
+      }
+      const response = await context
+        .client()
+        .request(`/execution/streaming/${encodeURIComponent(id)}/output`);
+      context.stdout.write(await response.text());
+    });
+}
+
+function formatRuns(runs: WorkloadSummary[]): string {
+  if (runs.length === 0) return 'No runs yet.';
+  const header = ['EXECUTION ID', 'KIND', 'STATUS', 'EXIT', 'CREATED', 'FINISHED', 'NAME'];
+  const rows = runs.map((run) => [
+    run.execution_id,
+    run.execution_kind,
+    run.status,
+    run.return_code === null ? '-' : String(run.return_code),
+    run.created_at,
+    run.finished_at ?? '-',
+    run.file_name ?? '',
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  return [header, ...rows]
+    .map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd())
+    .join('\n');
+}
