@@ -2,6 +2,7 @@
 # Builds the local images that the Docker tests use, without any registry. Nothing is pulled.
 # - lyceum-test/busybox:1 is busybox-static in an empty root, with the users root (uid 0),
 #   app (uid 1000) and nobody2 (uid 2000).
+# - lyceum-test/busybox-nonroot:1 is the same image with USER 1000.
 # - lyceum-test/python:1 is a Debian 12 minbase root from debootstrap with python3, boto3 and
 #   the user app (uid 1000).
 # An image that `docker image inspect` already finds is not rebuilt. The script requires root,
@@ -10,6 +11,7 @@ set -euo pipefail
 
 readonly BUSYBOX_IMAGE=lyceum-test/busybox:1
 readonly PYTHON_IMAGE=lyceum-test/python:1
+readonly NONROOT_IMAGE=lyceum-test/busybox-nonroot:1
 readonly BUSYBOX_BINARY=/bin/busybox
 readonly DEBIAN_SUITE=bookworm
 readonly DEBIAN_MIRROR=http://deb.debian.org/debian
@@ -102,6 +104,20 @@ EOF
   log "$BUSYBOX_IMAGE: built"
 }
 
+# The busybox image with USER 1000, as many published images run: made by committing a container
+# of the busybox image with a changed USER, which needs no builder and no registry.
+build_nonroot_image() {
+  if image_exists "$NONROOT_IMAGE"; then
+    log "$NONROOT_IMAGE: already present"
+    return
+  fi
+  local container
+  container="$(docker create "$BUSYBOX_IMAGE")"
+  docker commit --change 'USER 1000' "$container" "$NONROOT_IMAGE" >/dev/null
+  docker rm "$container" >/dev/null
+  log "$NONROOT_IMAGE: built"
+}
+
 build_python_image() {
   if image_exists "$PYTHON_IMAGE"; then
     log "$PYTHON_IMAGE: already present"
@@ -137,4 +153,5 @@ build_python_image() {
 docker info >/dev/null 2>&1 ||
   fail "'docker info' failed, so the Docker engine is not running; start it first (scripts/setup-host.sh does)"
 build_busybox_image
+build_nonroot_image
 build_python_image

@@ -9,4 +9,6 @@ export interface AppContext {
   accounts: AccountRegistry;
   store: ObjectStore;
   runs: RunManager;
+  /** The base URL clients reach the API at, known once the server listens. */
+  publicUrl(): string;
 }

@@ -10,8 +10,8 @@ export interface ServerConfig {
   port: number;
   s3Port: number;
   dataDir: string;
-  /** The base URL that clients are given in `streaming_url`; defaults to http://HOST:PORT. */
-  publicUrl: string;
+  /** The base URL that clients are given in `streaming_url`; undefined means http://HOST:PORT as listened on. */
+  publicUrl: string | undefined;
   defaultTimeoutSeconds: number;
   maxTimeoutSeconds: number;
   defaultPullPolicy: PullPolicy;
@@ -36,7 +36,6 @@ export function resolveServerConfig(
   const host = flags.host ?? env.LYCEUM_HOST ?? '127.0.0.1';
   const port = parsePort('--port', flags.port ?? env.LYCEUM_PORT ?? 8790);
   const s3Port = parsePort('--s3-port', flags.s3Port ?? env.LYCEUM_S3_PORT ?? 8791);
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const defaultPullPolicy = (env.LYCEUM_DEFAULT_PULL_POLICY ?? 'missing') as PullPolicy;
   if (!PULL_POLICIES.includes(defaultPullPolicy)) {
     throw new InvalidInputError(
@@ -48,7 +47,7 @@ export function resolveServerConfig(
     port,
     s3Port,
     dataDir: flags.dataDir ?? defaultDataDir(env),
-    publicUrl: flags.publicUrl ?? env.LYCEUM_PUBLIC_URL ?? `http://${urlHost}:${port}`,
+    publicUrl: (flags.publicUrl ?? env.LYCEUM_PUBLIC_URL)?.replace(/\/+$/, ''),
     defaultTimeoutSeconds: parsePositive('LYCEUM_DEFAULT_TIMEOUT', env.LYCEUM_DEFAULT_TIMEOUT, 3600),
     maxTimeoutSeconds: parsePositive('LYCEUM_MAX_TIMEOUT', env.LYCEUM_MAX_TIMEOUT, 86_400),
     defaultPullPolicy,

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AccountRegistry } from '../accounts/account-registry.js';
@@ -5,6 +6,7 @@ import { buildApp } from '../api/app.js';
 import { dataDirLayout } from '../config/data-dir.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { openDatabase } from '../db/database.js';
+import type { ContainerEngine } from '../runs/container-engine.js';
 import { DockerEngine } from '../runs/docker-engine.js';
 import { DockerRunner } from '../runs/docker.js';
 import { RunManager } from '../runs/run-manager.js';
@@ -16,6 +18,7 @@ import { ensureDefaultAccount, prepareDataDir, readServerId } from './bootstrap-
 /** A server that is listening; `close` stops it and leaves running containers to the next start. */
 export interface RunningServer {
   app: FastifyInstance;
+  /** The base URL of the REST API. */
   url: string;
   /** The key printed on the first start, or undefined on later starts. */
   firstApiKey: string | undefined;
@@ -26,8 +29,9 @@ export interface RunningServer {
 /** Opens the data directory, recovers runs, and starts the REST API. */
 export async function startServer(
   config: ServerConfig,
-  logger: Logger = pino({ level: process.env.LYCEUM_LOG_LEVEL ?? 'info' }),
+  options: { logger?: Logger; engine?: ContainerEngine } = {},
 ): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: process.env.LYCEUM_LOG_LEVEL ?? 'info' });
   const layout = dataDirLayout(config.dataDir);
   await prepareDataDir(layout);
   const db = openDatabase(layout.database);
@@ -44,7 +48,7 @@ export async function startServer(
   for (const account of accounts.list()) await store.createBucket(account.bucketName);
 
   const serverId = await readServerId(layout);
-  const engine = new DockerEngine();
+  const engine = options.engine ?? new DockerEngine();
   const runs = new RunManager({
     repository: new RunRepository(db),
     accounts,
@@ -63,8 +67,13 @@ export async function startServer(
     logger.warn({ err: error }, 'Could not reconcile runs with the Docker engine; will retry on the next start');
   });
 
-  const app = await buildApp({ config, accounts, store, runs }, logger);
+  let publicUrl = config.publicUrl ?? '';
+  const app = await buildApp(
+    { config, accounts, store, runs, publicUrl: () => publicUrl },
+    logger,
+  );
   const address = await app.listen({ host: config.host, port: config.port });
+  publicUrl ||= listenedUrl(app, config.host);
   logger.info({ address, dataDir: config.dataDir }, 'Lyceum server listening');
 
   let closed: Promise<void> | undefined;
@@ -78,9 +87,17 @@ export async function startServer(
   };
   return {
     app,
-    url: address,
+    url: publicUrl,
     firstApiKey: created?.apiKey,
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The URL clients on this machine use: a wildcard address becomes the loopback address. */
+function listenedUrl(app: FastifyInstance, host: string): string {
+  const { port } = app.server.address() as AddressInfo;
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
+  const bracketed = reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
+  return `http://${bracketed}:${port}`;
 }

@@ -10,10 +10,11 @@ type IdParams = { id: string };
 export function registerExecutionRoutes(app: FastifyInstance, context: AppContext): void {
   const { runs, config } = context;
 
+
   const startReply = (record: RunRecord) => ({
     execution_id: record.id,
     status: record.status,
-    streaming_url: `${config.publicUrl}/api/v2/external/execution/streaming/${record.id}`,
+    streaming_url: `${context.publicUrl()}/api/v2/external/execution/streaming/${record.id}`,
   });
 
   app.post('/execution/image/start', async (request) => {

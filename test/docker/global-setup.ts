@@ -1,0 +1,44 @@
+import Docker from 'dockerode';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dockerUnavailableReason: string | null;
+  }
+}
+
+/** Images the Docker tests use; scripts/build-test-images.sh makes them without a registry. */
+export const TEST_IMAGES = [
+  'lyceum-test/busybox:1',
+  'lyceum-test/busybox-nonroot:1',
+  'lyceum-test/python:1',
+];
+
+/**
+ * Checks for a Docker engine and the test images once. On a developer's machine without them the
+ * Docker tests skip with the reason; under CI=true a missing engine or image fails the run.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const reason = await findProblem();
+  if (reason !== null && process.env.CI === 'true') {
+    throw new Error(`${reason} Under CI=true the Docker tests must run; run scripts/setup-host.sh first.`);
+  }
+  project.provide('dockerUnavailableReason', reason);
+}
+
+async function findProblem(): Promise<string | null> {
+  const docker = new Docker();
+  try {
+    await docker.ping();
+  } catch (error) {
+    return `No Docker engine answers (${(error as Error).message}).`;
+  }
+  for (const image of TEST_IMAGES) {
+    try {
+      await docker.getImage(image).inspect();
+    } catch {
+      return `Test image ${image} is missing; run scripts/build-test-images.sh.`;
+    }
+  }
+  return null;
+}
