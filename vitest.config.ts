@@ -12,6 +12,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'docker',
           include: ['test/docker/**/*.test.ts'],
           environment: 'node',

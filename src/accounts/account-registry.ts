@@ -61,7 +61,9 @@ export class AccountRegistry {
   create(name: string): Account {
     validateAccountName(name);
     if (this.findByName(name) !== undefined) {
-      throw new ConflictError(`Account ${JSON.stringify(name)} already exists; choose another name.`);
+      throw new ConflictError(
+        `Account ${JSON.stringify(name)} already exists; choose another name.`,
+      );
     }
     const account: Account = {
       id: `acc_${randomBytes(8).toString('hex')}`,
@@ -100,7 +102,9 @@ export class AccountRegistry {
   }
 
   findById(id: string): Account | undefined {
-    const row = this.db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?').get(id);
+    const row = this.db
+      .prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?')
+      .get(id);
     return row === undefined ? undefined : toAccount(row);
   }
 

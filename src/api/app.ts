@@ -15,8 +15,9 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: false,
     bodyLimit: 16 * 1024 * 1024,
+    // Followers of run streams keep connections open for hours; a stopping server must not wait.
+    forceCloseConnections: true,
   });
   app.setErrorHandler(handleError);
 

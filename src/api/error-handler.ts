@@ -6,7 +6,11 @@ import { LyceumError } from '../errors/index.js';
  * The one place that turns errors into responses: JSON `{detail}` with the status the error class
  * fixes. Unknown errors are logged with their stack and answered with a generic 500.
  */
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+export function handleError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   if (error instanceof LyceumError) {
     if (error.httpStatus >= 500) request.log.warn({ err: error }, 'Request failed');
     return reply.status(error.httpStatus).send({ detail: error.message });

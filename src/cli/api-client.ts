@@ -73,7 +73,10 @@ async function toApiError(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON: keep the text as it came.
   }
-  return new ApiError(response.status, detail || `The server answered ${response.status} ${response.statusText}.`);
+  return new ApiError(
+    response.status,
+    detail || `The server answered ${response.status} ${response.statusText}.`,
+  );
 }
 
 function describeFetchError(error: unknown): string {

@@ -16,14 +16,16 @@ export async function attachToRun(
   const onInterrupt = () => {
     interrupts++;
     if (!options.abortOnInterrupt || interrupts > 1) {
-      context.stderr.write(`\nStopped following run ${runId}; it goes on. Follow it again with "lyceum workloads logs ${runId} -f".\n`);
+      context.stderr.write(
+        `\nStopped following run ${runId}; it goes on. Follow it again with "lyceum workloads logs ${runId} -f".\n`,
+      );
       detach.abort();
       return;
     }
     context.stderr.write(`\nAborting run ${runId} (press Ctrl-C again to stop waiting)...\n`);
-    void client.request(`/workloads/abort/${encodeURIComponent(runId)}`, { method: 'POST' }).catch(
-      (error: Error) => context.stderr.write(`Abort failed: ${error.message}\n`),
-    );
+    void client
+      .request(`/workloads/abort/${encodeURIComponent(runId)}`, { method: 'POST' })
+      .catch((error: Error) => context.stderr.write(`Abort failed: ${error.message}\n`));
   };
   process.on('SIGINT', onInterrupt);
   try {
@@ -40,8 +42,14 @@ export async function attachToRun(
       );
       return 1;
     }
-    if (finished.status === 'system_failure' || finished.status === 'timeout' || finished.status === 'aborted') {
-      context.stderr.write(`Run ${runId} ended as ${finished.status}: ${finished.error ?? 'no details'}\n`);
+    if (
+      finished.status === 'system_failure' ||
+      finished.status === 'timeout' ||
+      finished.status === 'aborted'
+    ) {
+      context.stderr.write(
+        `Run ${runId} ended as ${finished.status}: ${finished.error ?? 'no details'}\n`,
+      );
     } else if (finished.status === 'failed' && finished.error) {
       context.stderr.write(`Run ${runId} failed: ${finished.error}\n`);
     }

@@ -48,11 +48,19 @@ export function resolveServerConfig(
     s3Port,
     dataDir: flags.dataDir ?? defaultDataDir(env),
     publicUrl: (flags.publicUrl ?? env.LYCEUM_PUBLIC_URL)?.replace(/\/+$/, ''),
-    defaultTimeoutSeconds: parsePositive('LYCEUM_DEFAULT_TIMEOUT', env.LYCEUM_DEFAULT_TIMEOUT, 3600),
+    defaultTimeoutSeconds: parsePositive(
+      'LYCEUM_DEFAULT_TIMEOUT',
+      env.LYCEUM_DEFAULT_TIMEOUT,
+      3600,
+    ),
     maxTimeoutSeconds: parsePositive('LYCEUM_MAX_TIMEOUT', env.LYCEUM_MAX_TIMEOUT, 86_400),
     defaultPullPolicy,
     stopGraceSeconds: parsePositive('LYCEUM_STOP_GRACE', env.LYCEUM_STOP_GRACE, 10),
-    maxUploadBytes: parsePositive('LYCEUM_MAX_UPLOAD_BYTES', env.LYCEUM_MAX_UPLOAD_BYTES, 5 * 1024 ** 4),
+    maxUploadBytes: parsePositive(
+      'LYCEUM_MAX_UPLOAD_BYTES',
+      env.LYCEUM_MAX_UPLOAD_BYTES,
+      5 * 1024 ** 4,
+    ),
   };
   if (config.defaultTimeoutSeconds > config.maxTimeoutSeconds) {
     throw new InvalidInputError(

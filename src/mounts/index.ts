@@ -1,2 +1,7 @@
-export { planMounts, type ExecutionKind, type MountPlan, type MountRequest } from './plan-mounts.js';
+export {
+  planMounts,
+  type ExecutionKind,
+  type MountPlan,
+  type MountRequest,
+} from './plan-mounts.js';
 export { normaliseMountPath, DEFAULT_MOUNT_PATH, SYSTEM_FOLDERS } from './mount-path.js';

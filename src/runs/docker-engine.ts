@@ -15,7 +15,13 @@ import type {
   OutputStream,
 } from './container-engine.js';
 
-const UNREACHABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const UNREACHABLE_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 
 /** The Docker engine, through dockerode. It honours DOCKER_HOST like the docker CLI. */
 export class DockerEngine implements ContainerEngine {
@@ -182,10 +188,12 @@ class DockerContainer implements ManagedContainer {
   }
 
   async stop(graceSeconds: number): Promise<void> {
-    await this.engine.call(() => this.container.stop({ t: graceSeconds })).catch((error) => {
-      // 304: already stopped; 404: already gone. Both mean the goal is reached.
-      if (!isStatus(error, 304) && !isNotFound(error)) throw error;
-    });
+    await this.engine
+      .call(() => this.container.stop({ t: graceSeconds }))
+      .catch((error) => {
+        // 304: already stopped; 404: already gone. Both mean the goal is reached.
+        if (!isStatus(error, 304) && !isNotFound(error)) throw error;
+      });
   }
 
   async state(): Promise<{ running: boolean; exitCode: number }> {
@@ -194,9 +202,11 @@ class DockerContainer implements ManagedContainer {
   }
 
   async remove(): Promise<void> {
-    await this.engine.call(() => this.container.remove({ force: true, v: true })).catch((error) => {
-      if (!isNotFound(error) && !isStatus(error, 409)) throw error;
-    });
+    await this.engine
+      .call(() => this.container.remove({ force: true, v: true }))
+      .catch((error) => {
+        if (!isNotFound(error) && !isStatus(error, 409)) throw error;
+      });
   }
 }
 
@@ -210,11 +220,17 @@ function isNotFound(error: unknown): boolean {
 
 /** Recognises the engine's "cannot exec the command" answers, which are the user's error, not ours. */
 function asCommandError(error: unknown): CommandNotRunnableError | undefined {
-  const message = String((error as { json?: { message?: string } }).json?.message ?? (error as Error).message);
+  const message = String(
+    (error as { json?: { message?: string } }).json?.message ?? (error as Error).message,
+  );
   if (/executable file not found|no such file or directory/i.test(message)) {
-    return new CommandNotRunnableError(`The command could not be found in the image: ${message}`, 127, {
-      cause: error,
-    });
+    return new CommandNotRunnableError(
+      `The command could not be found in the image: ${message}`,
+      127,
+      {
+        cause: error,
+      },
+    );
   }
   if (/permission denied/i.test(message)) {
     return new CommandNotRunnableError(`The command is not executable: ${message}`, 126, {

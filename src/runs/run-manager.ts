@@ -108,7 +108,9 @@ export class RunManager {
   async recover(): Promise<void> {
     const { engine, repository, serverId, logger } = this.options;
     const containers = await engine.listManaged({ [LABEL_SERVER]: serverId });
-    const byRun = new Map(containers.map((container) => [container.labels[LABEL_RUN_ID], container]));
+    const byRun = new Map(
+      containers.map((container) => [container.labels[LABEL_RUN_ID], container]),
+    );
 
     for (const record of repository.listUnfinished()) {
       const summary = byRun.get(record.id);
@@ -133,9 +135,12 @@ export class RunManager {
 
     for (const [runId, summary] of byRun) {
       logger.info({ runId, containerId: summary.id }, 'Removing leftover container');
-      await engine.get(summary.id).remove().catch((error: unknown) => {
-        logger.warn({ runId, err: error }, 'Removing leftover container failed');
-      });
+      await engine
+        .get(summary.id)
+        .remove()
+        .catch((error: unknown) => {
+          logger.warn({ runId, err: error }, 'Removing leftover container failed');
+        });
     }
   }
 
@@ -280,4 +285,3 @@ export class RunManager {
 function randomRunId(): string {
   return `run_${randomBytes(10).toString('hex')}`;
 }
-

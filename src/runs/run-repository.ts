@@ -67,7 +67,12 @@ export class RunRepository {
 
   finish(
     id: string,
-    outcome: { status: RunStatus; returnCode: number | null; error: string | null; finishedAt: string },
+    outcome: {
+      status: RunStatus;
+      returnCode: number | null;
+      error: string | null;
+      finishedAt: string;
+    },
   ): void {
     this.db
       .prepare(

@@ -64,14 +64,14 @@ export async function startServer(
     logger,
   });
   await runs.recover().catch((error: unknown) => {
-    logger.warn({ err: error }, 'Could not reconcile runs with the Docker engine; will retry on the next start');
+    logger.warn(
+      { err: error },
+      'Could not reconcile runs with the Docker engine; will retry on the next start',
+    );
   });
 
   let publicUrl = config.publicUrl ?? '';
-  const app = await buildApp(
-    { config, accounts, store, runs, publicUrl: () => publicUrl },
-    logger,
-  );
+  const app = await buildApp({ config, accounts, store, runs, publicUrl: () => publicUrl }, logger);
   const address = await app.listen({ host: config.host, port: config.port });
   publicUrl ||= listenedUrl(app, config.host);
   logger.info({ address, dataDir: config.dataDir }, 'Lyceum server listening');
@@ -98,6 +98,7 @@ export async function startServer(
 function listenedUrl(app: FastifyInstance, host: string): string {
   const { port } = app.server.address() as AddressInfo;
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
-  const bracketed = reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
+  const bracketed =
+    reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
   return `http://${bracketed}:${port}`;
 }

@@ -66,7 +66,7 @@ export class DirectoryStore implements ObjectStore {
       this.warnedAboutAcl = true;
       this.options.onWarning?.(
         'Could not set default ACLs on bucket folders (is the "acl" package installed?); ' +
-          'containers running as different user ids may not be able to change each other\'s files.',
+          "containers running as different user ids may not be able to change each other's files.",
       );
     }
   }
@@ -369,11 +369,7 @@ export class DirectoryStore implements ObjectStore {
   }
 }
 
-function isFresh(
-  metadata: ObjectMetadata,
-  size: number,
-  mtimeNs: bigint,
-): boolean {
+function isFresh(metadata: ObjectMetadata, size: number, mtimeNs: bigint): boolean {
   return metadata.size === size && metadata.mtimeNs === mtimeNs.toString();
 }
 

@@ -94,6 +94,7 @@ function fromRow(row: MetadataRow): ObjectMetadata {
     mtimeNs: row.mtime_ns,
     etag: row.etag,
     contentType: row.content_type,
-    userMetadata: row.user_metadata === null ? null : (JSON.parse(row.user_metadata) as Record<string, string>),
+    userMetadata:
+      row.user_metadata === null ? null : (JSON.parse(row.user_metadata) as Record<string, string>),
   };
 }

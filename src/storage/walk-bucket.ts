@@ -43,7 +43,9 @@ export async function* walkBucket(
       }
       continue;
     }
-    const stats = await lstat(folder.entryPath(entry.name), { bigint: true }).catch(() => undefined);
+    const stats = await lstat(folder.entryPath(entry.name), { bigint: true }).catch(
+      () => undefined,
+    );
     if (stats === undefined || !stats.isFile()) continue;
     yield {
       key: `${keyPrefix}${entry.name}`,

@@ -17,7 +17,10 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     expect(load.exitCode).toBe(0);
 
     const run = await server.cli([
-      'docker', 'run', BUSYBOX, '-c',
+      'docker',
+      'run',
+      BUSYBOX,
+      '-c',
       'mkdir -p /mnt/s3/results && wc -l < /mnt/s3/data/input.csv > /mnt/s3/results/count.txt && echo counted',
     ]);
     expect(run.exitCode).toBe(0);
@@ -38,7 +41,14 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
 
   it('leaves no mount with --no-s3', async () => {
     await using server = await startTestServer();
-    const run = await server.cli(['docker', 'run', '--no-s3', BUSYBOX, '-c', 'cat /proc/mounts; ls /mnt']);
+    const run = await server.cli([
+      'docker',
+      'run',
+      '--no-s3',
+      BUSYBOX,
+      '-c',
+      'cat /proc/mounts; ls /mnt',
+    ]);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).not.toContain('/mnt/s3');
     expect(run.stdout).not.toContain(server.dataDir);
@@ -47,7 +57,12 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
   it('moves the mount with --s3-mount-path', async () => {
     await using server = await startTestServer();
     const run = await server.cli([
-      'docker', 'run', '--s3-mount-path', '/data', BUSYBOX, '-c',
+      'docker',
+      'run',
+      '--s3-mount-path',
+      '/data',
+      BUSYBOX,
+      '-c',
       'echo hello > /data/moved.txt && grep -c " /mnt/s3 " /proc/mounts || true',
     ]);
     expect(run.exitCode).toBe(0);
@@ -57,7 +72,15 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
 
   it('rejects an invalid mount path before creating anything', async () => {
     await using server = await startTestServer();
-    const run = await server.cli(['docker', 'run', '--s3-mount-path', '/etc/x', BUSYBOX, '-c', 'true']);
+    const run = await server.cli([
+      'docker',
+      'run',
+      '--s3-mount-path',
+      '/etc/x',
+      BUSYBOX,
+      '-c',
+      'true',
+    ]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('/etc/x');
     const runs = await (await server.api('/workloads/list')).json();
@@ -87,7 +110,10 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
   it('lets a non-root container user write to the mount', async () => {
     await using server = await startTestServer();
     const run = await server.cli([
-      'docker', 'run', NONROOT, '-c',
+      'docker',
+      'run',
+      NONROOT,
+      '-c',
       'id -u && mkdir -p /mnt/s3/app && echo from-app > /mnt/s3/app/out.txt && cat /mnt/s3/app/out.txt',
     ]);
     expect(run.exitCode).toBe(0);
@@ -103,7 +129,11 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     form.append('file', new Blob(['v1']), 'shared.txt');
     expect((await server.api('/storage/upload', { method: 'POST', body: form })).status).toBe(200);
     const run = await server.cli([
-      'docker', 'run', NONROOT, '-c', 'echo v2 > /mnt/s3/shared.txt && rm /mnt/s3/shared.txt && echo ok',
+      'docker',
+      'run',
+      NONROOT,
+      '-c',
+      'echo v2 > /mnt/s3/shared.txt && rm /mnt/s3/shared.txt && echo ok',
     ]);
     expect(run.stdout).toContain('ok');
     expect(run.exitCode).toBe(0);
@@ -112,7 +142,13 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
   it('fails with 125 for a missing image under --pull never', async () => {
     await using server = await startTestServer();
     const run = await server.cli([
-      'docker', 'run', '--pull', 'never', 'lyceum-test/does-not-exist:1', '-c', 'true',
+      'docker',
+      'run',
+      '--pull',
+      'never',
+      'lyceum-test/does-not-exist:1',
+      '-c',
+      'true',
     ]);
     expect(run.exitCode).toBe(125);
     expect(run.stderr).toContain('lyceum-test/does-not-exist:1');
@@ -131,7 +167,20 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
   it('passes arguments after -- and environment variables', async () => {
     await using server = await startTestServer();
     const run = await server.cli(
-      ['docker', 'run', '-e', 'GREETING=hello world', '-e', 'FROM_HERE', BUSYBOX, '--', 'sh', '-c', 'echo "$GREETING/$FROM_HERE/$0"', 'arg0'],
+      [
+        'docker',
+        'run',
+        '-e',
+        'GREETING=hello world',
+        '-e',
+        'FROM_HERE',
+        BUSYBOX,
+        '--',
+        'sh',
+        '-c',
+        'echo "$GREETING/$FROM_HERE/$0"',
+        'arg0',
+      ],
       { env: { FROM_HERE: 'copied' } },
     );
     expect(run.exitCode).toBe(0);
@@ -140,7 +189,15 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
 
   it('stops a run at its timeout', async () => {
     await using server = await startTestServer();
-    const run = await server.cli(['docker', 'run', '-t', '1', BUSYBOX, '-c', 'echo started; sleep 60']);
+    const run = await server.cli([
+      'docker',
+      'run',
+      '-t',
+      '1',
+      BUSYBOX,
+      '-c',
+      'echo started; sleep 60',
+    ]);
     expect(run.exitCode).toBe(124);
     expect(run.stdout).toContain('started');
     expect(run.stderr).toContain('timeout');
@@ -150,7 +207,14 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
 
   it('aborts a detached run', async () => {
     await using server = await startTestServer();
-    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'echo waiting; sleep 60']);
+    const start = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      BUSYBOX,
+      '-c',
+      'echo waiting; sleep 60',
+    ]);
     expect(start.exitCode).toBe(0);
     const id = start.stdout.trim();
     await waitForStatus(server, id, (status) => status === 'running');
@@ -167,7 +231,14 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
 
   it('streams a detached run with docker logs', async () => {
     await using server = await startTestServer();
-    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done; exit 4']);
+    const start = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      BUSYBOX,
+      '-c',
+      'for i in 1 2 3; do echo line$i; sleep 0.2; done; exit 4',
+    ]);
     const id = start.stdout.trim();
     const logs = await server.cli(['docker', 'logs', id]);
     expect(logs.stdout).toBe('line1\nline2\nline3');

@@ -21,7 +21,9 @@ export const TEST_IMAGES = [
 export default async function setup(project: TestProject): Promise<void> {
   const reason = await findProblem();
   if (reason !== null && process.env.CI === 'true') {
-    throw new Error(`${reason} Under CI=true the Docker tests must run; run scripts/setup-host.sh first.`);
+    throw new Error(
+      `${reason} Under CI=true the Docker tests must run; run scripts/setup-host.sh first.`,
+    );
   }
   project.provide('dockerUnavailableReason', reason);
 }

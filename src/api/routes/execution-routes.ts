@@ -10,7 +10,6 @@ type IdParams = { id: string };
 export function registerExecutionRoutes(app: FastifyInstance, context: AppContext): void {
   const { runs, config } = context;
 
-
   const startReply = (record: RunRecord) => ({
     execution_id: record.id,
     status: record.status,

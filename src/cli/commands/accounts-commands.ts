@@ -12,10 +12,14 @@ export function registerAccountsCommands(program: Command, context: CliContext):
   const accounts = program
     .command('accounts')
     .description("Manage accounts and API keys (on the server's machine)")
-    .option('--data-dir <path>', 'the server data directory (default ~/.lyceum/server, or LYCEUM_DATA_DIR)');
+    .option(
+      '--data-dir <path>',
+      'the server data directory (default ~/.lyceum/server, or LYCEUM_DATA_DIR)',
+    );
 
   const open = () => {
-    const dataDir = (accounts.opts() as { dataDir?: string }).dataDir ?? defaultDataDir(context.env);
+    const dataDir =
+      (accounts.opts() as { dataDir?: string }).dataDir ?? defaultDataDir(context.env);
     const layout = dataDirLayout(dataDir);
     const db = openDatabase(layout.database);
     return { db, layout, registry: new AccountRegistry(db) };
@@ -38,9 +42,18 @@ export function registerAccountsCommands(program: Command, context: CliContext):
         await store.init();
         await store.createBucket(account.bucketName);
         const key = registry.createKey(name, 'first');
-        const result = { account: name, bucket_name: account.bucketName, key_id: key.id, api_key: key.key };
-        printResult(context, options.json, result, () =>
-          `Created account ${name} with bucket ${account.bucketName}.\nIts API key (${key.id}) is shown only this once:\n\n    ${key.key}\n`,
+        const result = {
+          account: name,
+          bucket_name: account.bucketName,
+          key_id: key.id,
+          api_key: key.key,
+        };
+        printResult(
+          context,
+          options.json,
+          result,
+          () =>
+            `Created account ${name} with bucket ${account.bucketName}.\nIts API key (${key.id}) is shown only this once:\n\n    ${key.key}\n`,
         );
       } finally {
         db.close();
@@ -58,10 +71,16 @@ export function registerAccountsCommands(program: Command, context: CliContext):
           name: account.name,
           bucket_name: account.bucketName,
           created_at: account.createdAt,
-          active_keys: registry.listKeys(account.name).filter((key) => key.revokedAt === null).length,
+          active_keys: registry.listKeys(account.name).filter((key) => key.revokedAt === null)
+            .length,
         }));
         printResult(context, options.json, list, () =>
-          list.map((a) => `${a.name.padEnd(20)} ${a.bucket_name.padEnd(28)} ${a.active_keys} key(s)  ${a.created_at}`).join('\n'),
+          list
+            .map(
+              (a) =>
+                `${a.name.padEnd(20)} ${a.bucket_name.padEnd(28)} ${a.active_keys} key(s)  ${a.created_at}`,
+            )
+            .join('\n'),
         );
       } finally {
         db.close();
@@ -80,8 +99,12 @@ export function registerAccountsCommands(program: Command, context: CliContext):
       const { db, registry } = open();
       try {
         const key = registry.createKey(name, options.label);
-        printResult(context, options.json, { key_id: key.id, api_key: key.key, account: name }, () =>
-          `Created API key ${key.id} for ${name}; it is shown only this once:\n\n    ${key.key}\n`,
+        printResult(
+          context,
+          options.json,
+          { key_id: key.id, api_key: key.key, account: name },
+          () =>
+            `Created API key ${key.id} for ${name}; it is shown only this once:\n\n    ${key.key}\n`,
         );
       } finally {
         db.close();
@@ -99,7 +122,10 @@ export function registerAccountsCommands(program: Command, context: CliContext):
         const list = registry.listKeys(name);
         printResult(context, options.json, list, () =>
           list
-            .map((key) => `${key.id}  ${key.name.padEnd(12)} ${key.createdAt}  ${key.revokedAt ? `revoked ${key.revokedAt}` : 'active'}`)
+            .map(
+              (key) =>
+                `${key.id}  ${key.name.padEnd(12)} ${key.createdAt}  ${key.revokedAt ? `revoked ${key.revokedAt}` : 'active'}`,
+            )
             .join('\n'),
         );
       } finally {

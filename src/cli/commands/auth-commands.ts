@@ -22,13 +22,21 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
     .option('--no-verify', 'save without checking the key against the server')
     .action(async (options: { apiKey: string; url?: string; verify: boolean }) => {
       if (!options.apiKey.startsWith('lk_')) {
-        throw new InvalidInputError('--api-key must start with "lk_"; copy the whole key the server printed.');
+        throw new InvalidInputError(
+          '--api-key must start with "lk_"; copy the whole key the server printed.',
+        );
       }
       const path = configFilePath(context.env);
       const current = readConfigFile(path) ?? {};
-      const baseUrl = (options.url ?? current.base_url ?? loadClientConfig(context.env).baseUrl).replace(/\/+$/, '');
+      const baseUrl = (
+        options.url ??
+        current.base_url ??
+        loadClientConfig(context.env).baseUrl
+      ).replace(/\/+$/, '');
       if (options.url !== undefined && !/^https?:\/\//.test(options.url)) {
-        throw new InvalidInputError(`--url ${JSON.stringify(options.url)} must start with http:// or https://.`);
+        throw new InvalidInputError(
+          `--url ${JSON.stringify(options.url)} must start with http:// or https://.`,
+        );
       }
       if (options.verify) {
         const client = new ApiClient({

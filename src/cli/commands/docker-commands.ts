@@ -70,7 +70,11 @@ export function dockerStartBody(
     );
   }
   const command =
-    options.command !== undefined ? ['sh', '-c', options.command] : argv.length > 0 ? argv : undefined;
+    options.command !== undefined
+      ? ['sh', '-c', options.command]
+      : argv.length > 0
+        ? argv
+        : undefined;
   const body: Record<string, unknown> = {
     docker_image_ref: image,
     docker_run_env: options.env.map((entry) => expandEnv(entry, env)).join('\n'),
@@ -97,14 +101,18 @@ function expandEnv(entry: string, env: NodeJS.ProcessEnv): string {
 export function parseTimeout(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidInputError(`--timeout ${JSON.stringify(value)} must be a positive number of seconds.`);
+    throw new InvalidInputError(
+      `--timeout ${JSON.stringify(value)} must be a positive number of seconds.`,
+    );
   }
   return seconds;
 }
 
 export function parsePullPolicy(value: string): string {
   if (!['never', 'missing', 'always'].includes(value)) {
-    throw new InvalidInputError(`--pull ${JSON.stringify(value)} is invalid; use never, missing or always.`);
+    throw new InvalidInputError(
+      `--pull ${JSON.stringify(value)} is invalid; use never, missing or always.`,
+    );
   }
   return value;
 }

@@ -19,7 +19,10 @@ export function registerServerCommand(program: Command, context: CliContext): vo
     .option('--port <port>', 'REST API port (default 8790, or LYCEUM_PORT)')
     .option('--s3-port <port>', 'S3 endpoint port (default 8791, or LYCEUM_S3_PORT)')
     .option('--data-dir <path>', 'data directory (default ~/.lyceum/server, or LYCEUM_DATA_DIR)')
-    .option('--public-url <url>', 'base URL given to clients in streaming_url, for servers behind a proxy')
+    .option(
+      '--public-url <url>',
+      'base URL given to clients in streaming_url, for servers behind a proxy',
+    )
     .action(async (options: ServerOptions) => {
       const config = resolveServerConfig(options, context.env);
       // The server pulls in fastify, dockerode and SQLite; client commands should not pay for that.

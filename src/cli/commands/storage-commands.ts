@@ -41,28 +41,33 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .option('--key <key>', 'destination key (for a folder: the key prefix)')
     .option('-r, --recursive', 'upload a folder and everything in it')
     .option('--json', 'print the stored keys as JSON')
-    .action(async (path: string, options: { key?: string; recursive?: boolean; json?: boolean }) => {
-      const files = await filesToUpload(path, options);
-      const total = files.reduce((sum, file) => sum + file.size, 0);
-      const progress = new TransferProgress('Uploading', total, context.stderr);
-      const stored: { key: string; size: number; etag: string }[] = [];
-      try {
-        for (const file of files) {
-          stored.push(await uploadFile(context, file, (bytes) => progress.advance(bytes)));
+    .action(
+      async (path: string, options: { key?: string; recursive?: boolean; json?: boolean }) => {
+        const files = await filesToUpload(path, options);
+        const total = files.reduce((sum, file) => sum + file.size, 0);
+        const progress = new TransferProgress('Uploading', total, context.stderr);
+        const stored: { key: string; size: number; etag: string }[] = [];
+        try {
+          for (const file of files) {
+            stored.push(await uploadFile(context, file, (bytes) => progress.advance(bytes)));
+          }
+        } finally {
+          progress.stop();
         }
-      } finally {
-        progress.stop();
-      }
-      printResult(context, options.json, stored, () =>
-        stored.map((item) => `Uploaded ${item.key} (${formatBytes(item.size)})`).join('\n'),
-      );
-    });
+        printResult(context, options.json, stored, () =>
+          stored.map((item) => `Uploaded ${item.key} (${formatBytes(item.size)})`).join('\n'),
+        );
+      },
+    );
 
   storage
     .command('download')
     .description('Download an object')
     .argument('<key>', 'the object key')
-    .option('-o, --output <path>', 'file or existing folder to write to (default: the key\'s file name)')
+    .option(
+      '-o, --output <path>',
+      "file or existing folder to write to (default: the key's file name)",
+    )
     .action(async (key: string, options: { output?: string }) => {
       const target = await downloadTarget(key, options.output);
       const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
@@ -111,8 +116,12 @@ export function registerStorageCommands(program: Command, context: CliContext): 
         .json<{ deleted_count: number }>(`/storage/delete-folder/${encodeKey(prefix)}`, {
           method: 'DELETE',
         });
-      printResult(context, options.json, result, () =>
-        `Deleted ${result.deleted_count} object${result.deleted_count === 1 ? '' : 's'} under ${prefix}`,
+      printResult(
+        context,
+        options.json,
+        result,
+        () =>
+          `Deleted ${result.deleted_count} object${result.deleted_count === 1 ? '' : 's'} under ${prefix}`,
       );
     });
 }
@@ -140,10 +149,14 @@ async function filesToUpload(
     return [{ path, key: options.key ?? basename(path), size: stats.size }];
   }
   if (!stats.isDirectory()) {
-    throw new InvalidInputError(`Local path ${JSON.stringify(path)} is neither a file nor a folder.`);
+    throw new InvalidInputError(
+      `Local path ${JSON.stringify(path)} is neither a file nor a folder.`,
+    );
   }
   if (!options.recursive) {
-    throw new InvalidInputError(`${JSON.stringify(path)} is a folder; add -r to upload it with everything in it.`);
+    throw new InvalidInputError(
+      `${JSON.stringify(path)} is a folder; add -r to upload it with everything in it.`,
+    );
   }
   const root = resolve(path);
   const prefix = (options.key ?? basename(root)).replace(/\/+$/, '');
@@ -196,7 +209,8 @@ type ListingEntry = ListedObject | { key: string; folder: true };
 
 /** Keeps objects directly under `prefix` and shows each deeper folder once, as `name/`. */
 function rollUpFolders(objects: ListedObject[], prefix: string): ListingEntry[] {
-  const base = prefix === '' || prefix.endsWith('/') ? prefix : prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  const base =
+    prefix === '' || prefix.endsWith('/') ? prefix : prefix.slice(0, prefix.lastIndexOf('/') + 1);
   const seen = new Set<string>();
   const entries: ListingEntry[] = [];
   for (const object of objects) {

@@ -35,10 +35,18 @@ export function registerWorkloadsCommands(program: Command, context: CliContext)
     .action(async (id: string, options: { json?: boolean }) => {
       const result = await context
         .client()
-        .json<{ execution_id: string; status: string }>(`/workloads/abort/${encodeURIComponent(id)}`, {
-          method: 'POST',
-        });
-      printResult(context, options.json, result, () => `Run ${result.execution_id} is ${result.status}.`);
+        .json<{ execution_id: string; status: string }>(
+          `/workloads/abort/${encodeURIComponent(id)}`,
+          {
+            method: 'POST',
+          },
+        );
+      printResult(
+        context,
+        options.json,
+        result,
+        () => `Run ${result.execution_id} is ${result.status}.`,
+      );
     });
 
   workloads
@@ -74,6 +82,11 @@ function formatRuns(runs: WorkloadSummary[]): string {
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );
   return [header, ...rows]
-    .map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import pino from 'pino';
 import { dataDirLayout } from '../../../src/config/data-dir.js';
 import { resolveServerConfig } from '../../../src/config/server-config.js';
@@ -10,6 +10,12 @@ import { startServer, type RunningServer } from '../../../src/server/start-serve
 
 export const CLI = resolve(import.meta.dirname, '../../../bin/lyceum.js');
 
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface TestServer {
   url: string;
   apiKey: string;
@@ -17,7 +23,10 @@ export interface TestServer {
   bucketDir: string;
   server: RunningServer;
   /** Runs the lyceum CLI against this server; never throws on a non-zero exit. */
-  cli(args: string[], options?: { input?: string; env?: Record<string, string>; cwd?: string }): Promise<Result>;
+  cli(
+    args: string[],
+    options?: { input?: string; env?: Record<string, string>; cwd?: string },
+  ): Promise<CliResult>;
   /** Sends a request to a path under /api/v2/external with this server's key. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The server log so far, as text. */
@@ -46,7 +55,10 @@ export async function startTestServer(
   };
   const launch = () =>
     startServer(resolveServerConfig({ host: '127.0.0.1', port: 0, dataDir }, env), {
-      logger: pino({ level: 'debug' }, pino.destination({ dest: logPath, append: true, sync: true })),
+      logger: pino(
+        { level: 'debug' },
+        pino.destination({ dest: logPath, append: true, sync: true }),
+      ),
       ...(options.engine === undefined ? {} : { engine: options.engine }),
     });
 
@@ -64,8 +76,8 @@ export async function startTestServer(
     get server() {
       return server;
     },
-    cli: (args, cliOptions = {}) =>
-      execa('node', [CLI, ...args], {
+    cli: async (args, cliOptions = {}) => {
+      const result = await execa('node', [CLI, ...args], {
         reject: false,
         input: cliOptions.input ?? '',
         cwd: cliOptions.cwd ?? dataDir,
@@ -75,7 +87,13 @@ export async function startTestServer(
           LYCEUM_CONFIG: join(dataDir, 'cli-config.json'),
           ...cliOptions.env,
         },
-      }),
+      });
+      return {
+        exitCode: result.exitCode ?? -1,
+        stdout: String(result.stdout),
+        stderr: String(result.stderr),
+      };
+    },
     api: (path, init = {}) => {
       const headers = new Headers(init.headers);
       if (!headers.has('authorization')) headers.set('authorization', `Bearer ${apiKey}`);

@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../src/config/data-dir.js';
+import { startTestServer, type TestServer } from '../docker/support/test-server.js';
+
+function md5(content: string): string {
+  return createHash('md5').update(content).digest('hex');
+}
+
+async function upload(server: TestServer, key: string, content: string | Uint8Array) {
+  const form = new FormData();
+  form.append('file', new Blob([content]), key.split('/').pop()!);
+  return server.api(`/storage/upload?key=${encodeURIComponent(key)}`, {
+    method: 'POST',
+    body: form,
+  });
+}
+
+describe('storage API', () => {
+  it.each([
+    ['GET', '/storage/list-files'],
+    ['POST', '/storage/upload'],
+    ['POST', '/storage/upload-bulk'],
+    ['GET', '/storage/download/a.txt'],
+    ['DELETE', '/storage/delete/a.txt'],
+    ['DELETE', '/storage/delete-folder/a'],
+    ['POST', '/execution/image/start'],
+    ['GET', '/execution/streaming/run_x'],
+    ['GET', '/execution/streaming/run_x/status'],
+    ['GET', '/workloads/list'],
+    ['POST', '/workloads/abort/run_x'],
+  ])('answers 401 to %s %s without a key', async (method, path) => {
+    await using server = await startTestServer();
+    const response = await fetch(`${server.url}/api/v2/external${path}`, { method });
+    expect(response.status).toBe(401);
+    const body = (await response.json()) as { detail: string };
+    expect(body.detail).toContain('Authorization');
+  });
+
+  it('answers 401 to a wrong key and logs no key', async () => {
+    await using server = await startTestServer();
+    const wrongKey = 'lk_wrongwrongwrongwrongwrongwrongwrongwrong';
+    const response = await server.api('/storage/list-files', {
+      headers: { authorization: `Bearer ${wrongKey}` },
+    });
+    expect(response.status).toBe(401);
+    const log = await server.log();
+    expect(log).toContain('invalid API key');
+    expect(log).not.toContain(wrongKey);
+    expect(log).not.toContain(server.apiKey);
+  });
+
+  it('uploads, lists, downloads and deletes', async () => {
+    await using server = await startTestServer();
+    const stored = await upload(server, 'data/x.csv', 'a,b\n');
+    expect(stored.status).toBe(200);
+    expect(await stored.json()).toEqual({ key: 'data/x.csv', size: 4, etag: md5('a,b\n') });
+
+    const listing = (await (await server.api('/storage/list-files')).json()) as { key: string }[];
+    expect(listing.map((entry) => entry.key)).toEqual(['data/x.csv']);
+
+    const download = await server.api('/storage/download/data/x.csv');
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe('a,b\n');
+    expect(download.headers.get('content-type')).toContain('text/csv');
+
+    expect((await server.api('/storage/delete/data/x.csv', { method: 'DELETE' })).status).toBe(200);
+    expect((await server.api('/storage/download/data/x.csv')).status).toBe(404);
+    expect((await server.api('/storage/delete/data/x.csv', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('computes the ETag as the MD5 of the content', async () => {
+    await using server = await startTestServer();
+    const body = (await (await upload(server, 'hello.txt', 'hello')).json()) as { etag: string };
+    expect(body.etag).toBe(md5('hello'));
+  });
+
+  it('derives metadata for files written through the mount', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.bucketDir, 'from-run'), { recursive: true });
+    await writeFile(join(server.bucketDir, 'from-run', 'out.json'), 'hello');
+    const listing = (await (await server.api('/storage/list-files?prefix=from-run/')).json()) as {
+      key: string;
+      etag: string;
+    }[];
+    expect(listing).toEqual([
+      expect.objectContaining({ key: 'from-run/out.json', etag: md5('hello') }),
+    ]);
+
+    await writeFile(join(server.bucketDir, 'from-run', 'out.json'), 'changed!');
+    const download = await server.api('/storage/download/from-run/out.json');
+    expect(await download.text()).toBe('changed!');
+    expect(download.headers.get('etag')).toBe(`"${md5('changed!')}"`);
+    expect(download.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('lists keys in byte order with a prefix and a limit', async () => {
+    await using server = await startTestServer();
+    for (const key of ['a/x', 'a-b', 'a/y', 'b', 'A']) {
+      expect((await upload(server, key, key)).status).toBe(200);
+    }
+    const all = (await (await server.api('/storage/list-files')).json()) as { key: string }[];
+    expect(all.map((entry) => entry.key)).toEqual(['A', 'a-b', 'a/x', 'a/y', 'b']);
+    const prefixed = (await (await server.api('/storage/list-files?prefix=a')).json()) as {
+      key: string;
+    }[];
+    expect(prefixed.map((entry) => entry.key)).toEqual(['a-b', 'a/x', 'a/y']);
+    const limited = (await (await server.api('/storage/list-files?max_files=2')).json()) as {
+      key: string;
+    }[];
+    expect(limited.map((entry) => entry.key)).toEqual(['A', 'a-b']);
+  });
+
+  it('rejects a bad max_files with 422', async () => {
+    await using server = await startTestServer();
+    const response = await server.api('/storage/list-files?max_files=0');
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { detail: string }).detail).toContain('max_files');
+  });
+
+  it('honours Range requests', async () => {
+    await using server = await startTestServer();
+    await upload(server, 'digits.txt', '0123456789');
+    const partial = await server.api('/storage/download/digits.txt', {
+      headers: { range: 'bytes=2-5' },
+    });
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get('content-range')).toBe('bytes 2-5/10');
+    expect(await partial.text()).toBe('2345');
+    const suffix = await server.api('/storage/download/digits.txt', {
+      headers: { range: 'bytes=-3' },
+    });
+    expect(await suffix.text()).toBe('789');
+    const outside = await server.api('/storage/download/digits.txt', {
+      headers: { range: 'bytes=20-' },
+    });
+    expect(outside.status).toBe(416);
+  });
+
+  it('takes the key from the form, query or file name', async () => {
+    await using server = await startTestServer();
+    const form = new FormData();
+    form.append('file', new Blob(['one']), 'original.txt');
+    form.append('key', 'from-form/one.txt');
+    expect(
+      (await (
+        await server.api('/storage/upload', { method: 'POST', body: form })
+      ).json()) as object,
+    ).toMatchObject({ key: 'from-form/one.txt' });
+
+    const named = new FormData();
+    named.append('file', new Blob(['two']), 'named.txt');
+    expect(
+      (await (
+        await server.api('/storage/upload', { method: 'POST', body: named })
+      ).json()) as object,
+    ).toMatchObject({ key: 'named.txt' });
+  });
+
+  it.each([
+    ['../escape.txt', '".."'],
+    ['a//b', 'empty segment'],
+    ['/lead', 'empty segment'],
+  ])('rejects the key %s with 400', async (key, words) => {
+    await using server = await startTestServer();
+    const response = await upload(server, key, 'x');
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toContain(words);
+  });
+
+  it('rejects turning a file into a folder with 409', async () => {
+    await using server = await startTestServer();
+    await upload(server, 'plain', 'file');
+    const response = await upload(server, 'plain/child', 'x');
+    expect(response.status).toBe(409);
+    const folder = await upload(server, 'dir/child', 'x');
+    expect(folder.status).toBe(200);
+    const clash = await upload(server, 'dir', 'x');
+    expect(clash.status).toBe(409);
+    expect(await (await server.api('/storage/download/plain')).text()).toBe('file');
+  });
+
+  it('uploads several files under a folder prefix', async () => {
+    await using server = await startTestServer();
+    const form = new FormData();
+    form.append('folder_prefix', 'batch/');
+    form.append('files', new Blob(['1']), 'one.txt');
+    form.append('files', new Blob(['2']), 'two.txt');
+    const response = await server.api('/storage/upload-bulk', { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { keys: string[] }).keys).toEqual([
+      'batch/one.txt',
+      'batch/two.txt',
+    ]);
+  });
+
+  it('deletes a folder and counts the objects', async () => {
+    await using server = await startTestServer();
+    for (const key of ['run/a', 'run/sub/b', 'runner/c']) await upload(server, key, key);
+    const response = await server.api('/storage/delete-folder/run', { method: 'DELETE' });
+    expect(await response.json()).toMatchObject({ deleted_count: 2 });
+    const rest = (await (await server.api('/storage/list-files')).json()) as { key: string }[];
+    expect(rest.map((entry) => entry.key)).toEqual(['runner/c']);
+  });
+
+  it('keeps nothing of an upload cut off half-way', async () => {
+    await using server = await startTestServer();
+    const boundary = 'cutboundary';
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`;
+    const url = new URL(`${server.url}/api/v2/external/storage/upload?key=cut/big.bin`);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${server.apiKey}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(head.length + 10_000_000),
+        },
+      });
+      request.on('error', () => resolve());
+      request.write(head);
+      request.write(Buffer.alloc(1_000_000, 7), () => {
+        setTimeout(() => {
+          request.destroy();
+          resolve();
+        }, 300);
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect((await server.api('/storage/download/cut/big.bin')).status).toBe(404);
+    expect(await (await server.api('/storage/list-files')).json()).toEqual([]);
+    expect(await readdir(dataDirLayout(server.dataDir).staging)).toEqual([]);
+  });
+
+  it('keeps one whole version under concurrent uploads', async () => {
+    await using server = await startTestServer();
+    const versions = Array.from({ length: 6 }, (_, index) =>
+      Buffer.alloc(2_000_000, String.fromCharCode(65 + index)),
+    );
+    const responses = await Promise.all(
+      versions.map((content) => upload(server, 'same.bin', content)),
+    );
+    expect(responses.map((response) => response.status)).toEqual(versions.map(() => 200));
+    const stored = Buffer.from(
+      await (await server.api('/storage/download/same.bin')).arrayBuffer(),
+    );
+    expect(versions.some((version) => version.equals(stored))).toBe(true);
+    expect(await readdir(dataDirLayout(server.dataDir).staging)).toEqual([]);
+  });
+
+  it('never follows links that lead out of the bucket', async () => {
+    await using server = await startTestServer();
+    const secret = join(server.dataDir, 'host-secret.txt');
+    await writeFile(secret, 'host only');
+    await symlink(secret, join(server.bucketDir, 'file-link'));
+    await symlink(server.dataDir, join(server.bucketDir, 'folder-link'));
+
+    expect((await server.api('/storage/download/file-link')).status).toBe(404);
+    expect((await server.api('/storage/download/folder-link/host-secret.txt')).status).toBe(404);
+    const listing = (await (await server.api('/storage/list-files')).json()) as { key: string }[];
+    expect(listing).toEqual([]);
+
+    const write = await upload(server, 'folder-link/planted.txt', 'x');
+    expect(write.status).toBe(409);
+    await expect(readFile(join(server.dataDir, 'planted.txt'))).rejects.toThrow();
+    expect(
+      (await server.api('/storage/delete/folder-link/host-secret.txt', { method: 'DELETE' }))
+        .status,
+    ).toBe(404);
+    expect(await readFile(secret, 'utf8')).toBe('host only');
+    await server.api('/storage/delete-folder/folder-link', { method: 'DELETE' });
+    expect(await readFile(secret, 'utf8')).toBe('host only');
+  });
+
+  it('answers 404 for a missing object and unknown routes', async () => {
+    await using server = await startTestServer();
+    expect((await server.api('/storage/download/none.txt')).status).toBe(404);
+    expect((await server.api('/no/such/route')).status).toBe(404);
+  });
+});
