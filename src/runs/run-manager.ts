@@ -36,6 +36,8 @@ interface ActiveRun {
 export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
   private readonly now: () => Date;
+  /** Set on shutdown: runs go on in their containers, and the next server start takes them over. */
+  private detached = false;
 
   constructor(private readonly options: RunManagerOptions) {
     this.now = options.now ?? (() => new Date());
@@ -146,8 +148,10 @@ export class RunManager {
 
   /** Stops every active run's tracking without touching its container, for a server shutdown. */
   detachAll(): void {
+    this.detached = true;
     for (const active of this.active.values()) {
       if (active.timer !== undefined) clearTimeout(active.timer);
+      active.output.close();
     }
   }
 
@@ -192,6 +196,7 @@ export class RunManager {
         stopRequested: () => active.stopReason !== undefined,
       });
       active.launched = launched;
+      if (this.detached) return;
 
       const startedAt = record.startedAt ?? this.now().toISOString();
       repository.markStatus(record.id, 'running', startedAt);
@@ -201,6 +206,7 @@ export class RunManager {
 
       const exitCode = await launched.exitCode;
       await launched.outputDone;
+      if (this.detached) return;
       await launched.finish();
       outcome = {
         status: active.stopReason ?? (exitCode === 0 ? 'completed' : 'failed'),
@@ -208,6 +214,7 @@ export class RunManager {
         error: this.stopMessage(record, active.stopReason),
       };
     } catch (error) {
+      if (this.detached) return;
       await active.launched?.finish().catch(() => undefined);
       outcome = this.failureOutcome(error, active.stopReason);
       log.warn({ err: error, status: outcome.status }, 'Run could not start or was lost');

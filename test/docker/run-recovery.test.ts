@@ -1,0 +1,114 @@
+import Docker from 'dockerode';
+import { describe, expect, it } from 'vitest';
+import { dockerAvailable } from './support/docker-available.js';
+import { startTestServer, waitForStatus } from './support/test-server.js';
+
+const BUSYBOX = 'lyceum-test/busybox:1';
+
+async function containersOf(runId: string) {
+  return new Docker().listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`dev.lyceum.run-id=${runId}`] }),
+  });
+}
+
+describe.skipIf(!dockerAvailable)('server restart', () => {
+  it('finishes runs that ended while it was down', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      BUSYBOX,
+      '-c',
+      'echo before; sleep 2; echo after; exit 5',
+    ]);
+    const id = start.stdout.trim();
+    await waitForStatus(server, id, (status) => status === 'running');
+    await server.stop();
+
+    await new Docker().getContainer((await containersOf(id))[0]!.Id).wait();
+    await server.restart();
+
+    const status = await waitForStatus(server, id);
+    expect(status.status).toBe('failed');
+    expect(status.return_code).toBe(5);
+    const logs = await server.cli(['workloads', 'logs', id]);
+    expect(logs.stdout).toBe('before\nafter');
+    expect(await containersOf(id)).toHaveLength(0);
+  });
+
+  it('follows runs that are still going', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      BUSYBOX,
+      '-c',
+      'echo one; sleep 3; echo two',
+    ]);
+    const id = start.stdout.trim();
+    await waitForStatus(server, id, (status) => status === 'running');
+    await server.stop();
+    await server.restart();
+
+    const follow = await server.cli(['workloads', 'logs', id, '-f']);
+    expect(follow.exitCode).toBe(0);
+    expect(follow.stdout).toBe('one\ntwo');
+    const status = await waitForStatus(server, id);
+    expect(status.status).toBe('completed');
+    expect(await containersOf(id)).toHaveLength(0);
+  });
+
+  it('keeps run records across a restart', async () => {
+    await using server = await startTestServer();
+    const run = await server.cli(['docker', 'run', BUSYBOX, '-c', 'echo kept']);
+    expect(run.exitCode).toBe(0);
+    await server.restart();
+    const list = await server.cli(['workloads', 'list', '--json']);
+    const runs = JSON.parse(list.stdout) as { status: string }[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]?.status).toBe('completed');
+  });
+
+  it('removes leftover containers it labelled', async () => {
+    await using server = await startTestServer();
+    const run = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'sleep 60']);
+    const id = run.stdout.trim();
+    await waitForStatus(server, id, (status) => status === 'running');
+    await server.cli(['workloads', 'abort', id]);
+    const docker = new Docker();
+    const { readFile } = await import('node:fs/promises');
+    const serverId = (await readFile(`${server.dataDir}/server-id`, 'utf8')).trim();
+    const orphan = await docker.createContainer({
+      Image: BUSYBOX,
+      Cmd: ['sleep', '60'],
+      Labels: {
+        'dev.lyceum.managed': 'true',
+        'dev.lyceum.server': serverId,
+        'dev.lyceum.run-id': id,
+      },
+    });
+    await server.restart();
+    await expect(orphan.inspect()).rejects.toThrow();
+  });
+});
+
+describe('unreachable engine', () => {
+  it('names DOCKER_HOST in the run error', async () => {
+    const previous = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///tmp/lyceum-no-engine.sock';
+    try {
+      const { DockerEngine } = await import('../../src/runs/docker-engine.js');
+      await using server = await startTestServer({ engine: new DockerEngine() });
+      const run = await server.cli(['docker', 'run', BUSYBOX, '-c', 'true']);
+      expect(run.exitCode).toBe(125);
+      expect(run.stderr).toContain('DOCKER_HOST=unix:///tmp/lyceum-no-engine.sock');
+      expect(run.stderr).toContain('start it');
+    } finally {
+      if (previous === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = previous;
+    }
+  });
+});
