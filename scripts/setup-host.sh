@@ -7,7 +7,7 @@ set -euo pipefail
 
 repo_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 
-readonly DEBIAN_PACKAGES=(docker.io acl busybox-static debootstrap coreutils)
+readonly DEBIAN_PACKAGES=(docker.io acl busybox-static debootstrap coreutils curl)
 readonly DOCKERD_LOG=/var/log/dockerd.log
 readonly DOCKERD_PID_FILE=/var/run/docker.pid
 readonly DOCKERD_START_TIMEOUT_SECONDS=60

@@ -49,7 +49,8 @@ describe('dockerStartBody', () => {
   });
 
   describe('--no-s3 with --s3-mount-path', () => {
-    const run = () => dockerStartBody('alpine', [], options({ s3: false, s3MountPath: '/data' }), {});
+    const run = () =>
+      dockerStartBody('alpine', [], options({ s3: false, s3MountPath: '/data' }), {});
 
     it('throws InvalidInputError', () => {
       expect(run).toThrow(InvalidInputError);
