@@ -4,7 +4,7 @@ import { AccountRegistry, validateAccountName } from '../../../src/accounts/acco
 import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../../src/errors/index.js';
 
-/** A clock that moves one second forward on every reading, so creation order is stable. */
+/** Makes a clock that moves one second forward on every reading, so creation order is stable. */
 function steppingClock(startIso = '2025-01-01T00:00:00.000Z'): () => Date {
   let millis = Date.parse(startIso);
   return () => {
@@ -74,7 +74,7 @@ describe('AccountRegistry.create', () => {
       expect(() => registry.create(name)).toThrow(InvalidInputError);
     });
 
-    it('names the name', () => {
+    it('quotes the rejected name', () => {
       expect(() => registry.create(name)).toThrow(
         `Account name ${JSON.stringify(name)} is invalid`,
       );

@@ -68,7 +68,7 @@ describe('resolveByteRange', () => {
     });
 
     // A suffix range with a non-zero length is satisfiable whatever the size (RFC 7233 section
-    // 2.1), so an empty object must not be answered with 416.
+    // 2.1), so this request must not fail with 416 on an empty object.
     it('sends whole object for suffix range', () => {
       expect(resolveByteRange('bytes=-5', 0)).toBeUndefined();
     });

@@ -234,7 +234,10 @@ describe('parseEnv', () => {
     });
   });
 
-  it.each([{ '1A': 'x' }, { '': 'x' }, { 'A-B': 'x' }])('rejects object %j', (raw) => {
-    expect(() => parseEnv(raw)).toThrow(UnprocessableInputError);
-  });
+  it.each<Record<string, string>>([{ '1A': 'x' }, { '': 'x' }, { 'A-B': 'x' }])(
+    'rejects object %j',
+    (raw) => {
+      expect(() => parseEnv(raw)).toThrow(UnprocessableInputError);
+    },
+  );
 });

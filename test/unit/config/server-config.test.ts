@@ -134,7 +134,7 @@ describe('resolveServerConfig ports', () => {
     expect(() => resolveServerConfig({ s3Port: 'x' }, {})).toThrow('--s3-port "x" is not a port');
   });
 
-  // An empty variable means unset for the timeouts, so it should for the ports as well.
+  // The timeouts treat an empty variable as unset, so the ports should too.
   it.each([
     ['LYCEUM_PORT', 'port', 8790],
     ['LYCEUM_S3_PORT', 's3Port', 8791],

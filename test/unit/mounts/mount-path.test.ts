@@ -43,7 +43,7 @@ describe('normaliseMountPath', () => {
     '/mnt/...',
     '/opt/données/été',
     '/mnt/proc',
-    '/var/run',
+    '/var/data',
     '/Proc',
   ])('accepts %j unchanged', (path) => {
     expect(normaliseMountPath(path)).toBe(path);

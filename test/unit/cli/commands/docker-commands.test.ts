@@ -8,7 +8,7 @@ import { InvalidInputError } from '../../../../src/errors/index.js';
 
 type DockerRunOptions = Parameters<typeof dockerStartBody>[2];
 
-/** Options as commander gives them with no flags: `--no-s3` makes `s3` default to true. */
+/** Builds options as commander parses them without flags, where `--no-s3` makes `s3` true. */
 function options(overrides: Partial<DockerRunOptions> = {}): DockerRunOptions {
   return { env: [], s3: true, ...overrides };
 }
