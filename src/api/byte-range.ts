@@ -15,7 +15,9 @@ export function resolveByteRange(header: string | undefined, size: number): Byte
 
   if (first === '') {
     const suffix = Number(last);
-    if (suffix === 0 || size === 0) throw unsatisfiable(header, size);
+    if (suffix === 0) throw unsatisfiable(header, size);
+    // An empty object has no byte to name in Content-Range, so it is sent whole.
+    if (size === 0) return undefined;
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);

@@ -34,8 +34,9 @@ export function resolveServerConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ServerConfig {
   const host = flags.host ?? env.LYCEUM_HOST ?? '127.0.0.1';
-  const port = parsePort('--port', flags.port ?? env.LYCEUM_PORT ?? 8790);
-  const s3Port = parsePort('--s3-port', flags.s3Port ?? env.LYCEUM_S3_PORT ?? 8791);
+  const port = parsePort('--port', flags.port, 'LYCEUM_PORT', env.LYCEUM_PORT, 8790);
+  const s3Port = parsePort('--s3-port', flags.s3Port, 'LYCEUM_S3_PORT', env.LYCEUM_S3_PORT, 8791);
+  const maxTimeoutSeconds = parseSeconds('LYCEUM_MAX_TIMEOUT', env.LYCEUM_MAX_TIMEOUT, 86_400);
   const defaultPullPolicy = (env.LYCEUM_DEFAULT_PULL_POLICY ?? 'missing') as PullPolicy;
   if (!PULL_POLICIES.includes(defaultPullPolicy)) {
     throw new InvalidInputError(
@@ -48,12 +49,13 @@ export function resolveServerConfig(
     s3Port,
     dataDir: flags.dataDir ?? defaultDataDir(env),
     publicUrl: (flags.publicUrl ?? env.LYCEUM_PUBLIC_URL)?.replace(/\/+$/, ''),
-    defaultTimeoutSeconds: parsePositive(
+    // Without an explicit default, a lowered maximum also lowers the default.
+    defaultTimeoutSeconds: parseSeconds(
       'LYCEUM_DEFAULT_TIMEOUT',
       env.LYCEUM_DEFAULT_TIMEOUT,
-      3600,
+      Math.min(3600, maxTimeoutSeconds),
     ),
-    maxTimeoutSeconds: parsePositive('LYCEUM_MAX_TIMEOUT', env.LYCEUM_MAX_TIMEOUT, 86_400),
+    maxTimeoutSeconds,
     defaultPullPolicy,
     stopGraceSeconds: parsePositive('LYCEUM_STOP_GRACE', env.LYCEUM_STOP_GRACE, 10),
     maxUploadBytes: parsePositive(
@@ -71,12 +73,37 @@ export function resolveServerConfig(
   return config;
 }
 
-function parsePort(name: string, value: string | number): number {
+/** Reads a port from its flag, else its variable (an empty variable counts as unset), else the default. */
+function parsePort(
+  flagName: string,
+  flagValue: string | number | undefined,
+  variableName: string,
+  variableValue: string | undefined,
+  fallback: number,
+): number {
+  const [name, value] =
+    flagValue !== undefined
+      ? [flagName, flagValue]
+      : variableValue !== undefined && variableValue !== ''
+        ? [variableName, variableValue]
+        : [flagName, fallback];
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new InvalidInputError(`${name} ${JSON.stringify(value)} is not a port; use 1 to 65535.`);
+  if (value === '' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidInputError(
+      `${name} ${JSON.stringify(value)} is not a port; use 1 to 65535, or 0 for any free port.`,
+    );
   }
   return port;
+}
+
+/** Reads a whole number of seconds, at least 1, from a variable; empty counts as unset. */
+function parseSeconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 1) {
+    throw new InvalidInputError(`${name} ${JSON.stringify(value)} must be at least 1 second.`);
+  }
+  return parsed;
 }
 
 function parsePositive(name: string, value: string | undefined, fallback: number): number {

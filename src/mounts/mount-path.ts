@@ -30,7 +30,7 @@ export function normaliseMountPath(requested: string): string {
   if (requested.length === 0) {
     throw new InvalidInputError(`Mount path is empty; give an absolute path, ${example}.`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(requested)) {
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(requested)) {
     throw new InvalidInputError(`Mount path ${quoted} contains a control character; remove it.`);
   }
   if (requested.includes(':') || requested.includes(',')) {

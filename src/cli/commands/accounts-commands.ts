@@ -1,39 +1,42 @@
 import type { Command } from 'commander';
-import { AccountRegistry } from '../../accounts/account-registry.js';
 import { dataDirLayout, defaultDataDir } from '../../config/data-dir.js';
-import { openDatabase } from '../../db/database.js';
-import { DirectoryStore } from '../../storage/directory-store.js';
-import { MetadataIndex } from '../../storage/metadata-index.js';
 import type { CliContext } from '../cli-context.js';
 import { printResult } from '../cli-context.js';
 
 /** `lyceum accounts ...`: administration against the server's data directory, on its machine. */
 export function registerAccountsCommands(program: Command, context: CliContext): void {
+  const dataDirHelp = 'the server data directory (default ~/.lyceum/server, or LYCEUM_DATA_DIR)';
   const accounts = program
     .command('accounts')
     .description("Manage accounts and API keys (on the server's machine)")
-    .option(
-      '--data-dir <path>',
-      'the server data directory (default ~/.lyceum/server, or LYCEUM_DATA_DIR)',
-    );
+    .option('--data-dir <path>', dataDirHelp);
+  let selectedDataDir: string | undefined;
+  // --data-dir is accepted before or after the subcommand.
+  const withDataDir = (command: Command) =>
+    command.option('--data-dir <path>', dataDirHelp).hook('preAction', (_, action) => {
+      selectedDataDir = (action.optsWithGlobals() as { dataDir?: string }).dataDir;
+    });
 
-  const open = () => {
-    const dataDir =
-      (accounts.opts() as { dataDir?: string }).dataDir ?? defaultDataDir(context.env);
+  // SQLite and the store load only for these commands, so other commands start faster.
+  const open = async () => {
+    const { openDatabase } = await import('../../db/database.js');
+    const { AccountRegistry } = await import('../../accounts/account-registry.js');
+    const dataDir = selectedDataDir ?? defaultDataDir(context.env);
     const layout = dataDirLayout(dataDir);
     const db = openDatabase(layout.database);
     return { db, layout, registry: new AccountRegistry(db) };
   };
 
-  accounts
-    .command('create')
+  withDataDir(accounts.command('create'))
     .description('Create an account with its own bucket and a first API key')
     .argument('<name>', 'account name: lowercase letters, digits and hyphens')
     .option('--json', 'print the account and key as JSON')
     .action(async (name: string, options: { json?: boolean }) => {
-      const { db, layout, registry } = open();
+      const { db, layout, registry } = await open();
       try {
         const account = registry.create(name);
+        const { DirectoryStore } = await import('../../storage/directory-store.js');
+        const { MetadataIndex } = await import('../../storage/metadata-index.js');
         const store = new DirectoryStore({
           bucketsDir: layout.buckets,
           stagingDir: layout.staging,
@@ -60,12 +63,11 @@ export function registerAccountsCommands(program: Command, context: CliContext):
       }
     });
 
-  accounts
-    .command('list')
+  withDataDir(accounts.command('list'))
     .description('List accounts')
     .option('--json', 'print the accounts as JSON')
-    .action((options: { json?: boolean }) => {
-      const { db, registry } = open();
+    .action(async (options: { json?: boolean }) => {
+      const { db, registry } = await open();
       try {
         const list = registry.list().map((account) => ({
           name: account.name,
@@ -89,14 +91,13 @@ export function registerAccountsCommands(program: Command, context: CliContext):
 
   const keys = accounts.command('keys').description('Manage API keys');
 
-  keys
-    .command('create')
+  withDataDir(keys.command('create'))
     .description('Create another API key for an account')
     .argument('<name>', 'the account name')
     .option('--label <label>', 'a label to recognise the key by', 'cli')
     .option('--json', 'print the key as JSON')
-    .action((name: string, options: { label: string; json?: boolean }) => {
-      const { db, registry } = open();
+    .action(async (name: string, options: { label: string; json?: boolean }) => {
+      const { db, registry } = await open();
       try {
         const key = registry.createKey(name, options.label);
         printResult(
@@ -111,13 +112,12 @@ export function registerAccountsCommands(program: Command, context: CliContext):
       }
     });
 
-  keys
-    .command('list')
+  withDataDir(keys.command('list'))
     .description("List an account's API keys (ids only, never the keys)")
     .argument('<name>', 'the account name')
     .option('--json', 'print the keys as JSON')
-    .action((name: string, options: { json?: boolean }) => {
-      const { db, registry } = open();
+    .action(async (name: string, options: { json?: boolean }) => {
+      const { db, registry } = await open();
       try {
         const list = registry.listKeys(name);
         printResult(context, options.json, list, () =>
@@ -133,12 +133,11 @@ export function registerAccountsCommands(program: Command, context: CliContext):
       }
     });
 
-  keys
-    .command('revoke')
+  withDataDir(keys.command('revoke'))
     .description('Revoke an API key; it stops working at once')
     .argument('<key-id>', 'the key id, key_...')
-    .action((keyId: string) => {
-      const { db, registry } = open();
+    .action(async (keyId: string) => {
+      const { db, registry } = await open();
       try {
         const key = registry.revokeKey(keyId);
         context.stdout.write(`Revoked API key ${key.id} (${key.name}).\n`);

@@ -206,7 +206,12 @@ describe('resolveServerConfig timeouts', () => {
     });
   });
 
-  describe.each(['-1', 'soon', 'Infinity'])('LYCEUM_DEFAULT_TIMEOUT %j', (value) => {
+  it('lowers the default with the maximum', () => {
+    const config = resolveServerConfig({}, { LYCEUM_MAX_TIMEOUT: '600' });
+    expect(config.defaultTimeoutSeconds).toBe(600);
+  });
+
+  describe.each(['-1', '0', 'soon', 'Infinity'])('LYCEUM_DEFAULT_TIMEOUT %j', (value) => {
     const env = { LYCEUM_DEFAULT_TIMEOUT: value };
 
     it('throws InvalidInputError', () => {
@@ -215,7 +220,7 @@ describe('resolveServerConfig timeouts', () => {
 
     it('names the variable and value', () => {
       expect(() => resolveServerConfig({}, env)).toThrow(
-        `LYCEUM_DEFAULT_TIMEOUT ${JSON.stringify(value)} must be a non-negative number`,
+        `LYCEUM_DEFAULT_TIMEOUT ${JSON.stringify(value)} must be at least 1 second`,
       );
     });
   });
