@@ -3,7 +3,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { RunManager } from '../runs/run-manager.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
-/** What the HTTP layer needs from the rest of the server. */
+/** Services of the server that the HTTP layer uses. */
 export interface AppContext {
   config: ServerConfig;
   accounts: AccountRegistry;

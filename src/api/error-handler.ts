@@ -4,7 +4,7 @@ import { LyceumError } from '../errors/index.js';
 
 /**
  * The one place that turns errors into responses: JSON `{detail}` with the status the error class
- * fixes. Unknown errors are logged with their stack and answered with a generic 500.
+ * fixes. Unknown errors are logged with their stack and get a generic 500.
  */
 export function handleError(
   error: FastifyError | Error,

@@ -1,7 +1,7 @@
 import type { ClientConfig } from '../config/client-config.js';
 import { LyceumError, UnauthorizedError } from '../errors/index.js';
 
-/** An error answer of the server, with its status and `detail`. */
+/** An error response of the server, with its status and `detail`. */
 export class ApiError extends LyceumError {
   override readonly exitCode: number;
 

@@ -1,7 +1,7 @@
 import { loadClientConfig } from '../config/client-config.js';
 import { ApiClient } from './api-client.js';
 
-/** What every command gets: the API client and where to print. */
+/** Services every command gets: the API client and the output streams. */
 export interface CliContext {
   client(): ApiClient;
   stdout: NodeJS.WriteStream;

@@ -68,7 +68,7 @@ function parseEvent(block: string): StreamEvent | undefined {
   return JSON.parse(data) as StreamEvent;
 }
 
-/** The CLI's exit code for a finished run: the workload's own code, or a fixed one for our outcomes. */
+/** Maps a finished run to the CLI's exit code: the workload's own code, or a fixed one for our outcomes. */
 export function exitCodeFor(finished: JobFinished): number {
   switch (finished.status) {
     case 'timeout':

@@ -1,12 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** The server's data directory: `LYCEUM_DATA_DIR`, else `~/.lyceum/server`. */
+/** Returns the server's data directory: `LYCEUM_DATA_DIR`, else `~/.lyceum/server`. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
   return env.LYCEUM_DATA_DIR ?? join(home, '.lyceum', 'server');
 }
 
-/** Where things live inside a data directory. */
+/** Lists the paths inside a data directory. */
 export function dataDirLayout(dataDir: string) {
   return {
     root: dataDir,

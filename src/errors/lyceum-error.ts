@@ -1,5 +1,5 @@
 /**
- * Base class of every failure a user can act on. Each subclass fixes the HTTP status the API answers
+ * Base class of every failure a user can act on. Each subclass fixes the HTTP status the API responds
  * with and the exit code the CLI ends with, so both front doors map errors in one place.
  */
 export class LyceumError extends Error {

@@ -3,7 +3,7 @@ import { DEFAULT_MOUNT_PATH, normaliseMountPath } from './mount-path.js';
 
 export type ExecutionKind = 'docker' | 'compose' | 'python';
 
-/** What a run request says about the bucket, as the API or the CLI received it. */
+/** The bucket options of a run request, as the API or the CLI received them. */
 export interface MountRequest {
   /** `enable_s3_mount`; undefined means the execution kind's default. */
   enableS3Mount?: boolean | undefined;

@@ -110,7 +110,7 @@ export class DockerEngine implements ContainerEngine {
     return { ended };
   }
 
-  /** Runs an engine call and turns "cannot connect" into an error that says how to fix it. */
+  /** Runs an engine call and turns "cannot connect" into an error that tells how to fix it. */
   async call<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
@@ -218,7 +218,7 @@ function isNotFound(error: unknown): boolean {
   return isStatus(error, 404);
 }
 
-/** Recognises the engine's "cannot exec the command" answers, which are the user's error, not ours. */
+/** Recognises the engine's "cannot exec the command" errors, which are the user's error, not ours. */
 function asCommandError(error: unknown): CommandNotRunnableError | undefined {
   const message = String(
     (error as { json?: { message?: string } }).json?.message ?? (error as Error).message,

@@ -13,7 +13,7 @@ export interface DockerRunnerOptions {
   serverId: string;
 }
 
-/** Runs one container per run through the engine, with the bucket mounted as the mount plan says. */
+/** Runs one container per run through the engine, with the bucket mounted as the mount plan sets. */
 export class DockerRunner implements Runner {
   constructor(private readonly options: DockerRunnerOptions) {}
 

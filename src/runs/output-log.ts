@@ -83,7 +83,7 @@ export class OutputLog {
     }
   }
 
-  /** The output written so far, as text. */
+  /** Reads the output written so far, as text. */
   async readAll(): Promise<string> {
     const content = await readFile(this.path).catch(() => Buffer.alloc(0));
     return content.subarray(0, this.size).toString('utf8');

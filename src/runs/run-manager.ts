@@ -79,13 +79,13 @@ export class RunManager {
     return this.options.repository.listForAccount(accountId);
   }
 
-  /** The run's output log: live while it runs, read-only afterwards. */
+  /** Returns the run's output log: live while it runs, read-only afterwards. */
   async output(accountId: string, id: string): Promise<OutputLog> {
     const record = this.get(accountId, id);
     return this.active.get(record.id)?.output ?? OutputLog.finished(this.outputPath(record.id));
   }
 
-  /** Resolves when the run has reached a terminal state and its record says so. */
+  /** Resolves once the run has reached a terminal state and its record is updated. */
   async waitForEnd(accountId: string, id: string): Promise<RunRecord> {
     const record = this.get(accountId, id);
     await this.active.get(record.id)?.done;

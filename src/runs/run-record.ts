@@ -23,7 +23,7 @@ export function isTerminal(status: RunStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-/** What a Docker run was asked to do, after validation and defaults. */
+/** The request of a Docker run, after validation and defaults. */
 export interface DockerRunSpec {
   kind: 'docker';
   image: string;

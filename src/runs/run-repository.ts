@@ -15,7 +15,7 @@ interface RunRow {
   finished_at: string | null;
 }
 
-/** Run records in SQLite. Every read by id is scoped to an account, so one account never sees another's runs. */
+/** Run records in SQLite. Every read by id is scoped to an account, so one account never reads another's runs. */
 export class RunRepository {
   constructor(private readonly db: SqliteDatabase) {}
 

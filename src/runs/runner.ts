@@ -3,7 +3,7 @@ import type { ManagedContainer } from './container-engine.js';
 import type { OutputLog } from './output-log.js';
 import type { RunRecord } from './run-record.js';
 
-/** What a runner gets to launch one run. */
+/** Inputs a runner gets to launch one run. */
 export interface LaunchContext {
   run: RunRecord;
   account: Account;

@@ -94,10 +94,12 @@ export async function startServer(
   };
 }
 
-/** The URL clients on this machine use: a wildcard address becomes the loopback address. */
+/** Builds the URL clients on this machine use; a wildcard address becomes the loopback address. */
 function listenedUrl(app: FastifyInstance, host: string): string {
   const { port } = app.server.address() as AddressInfo;
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
+  let reachable = host;
+  if (host === '0.0.0.0') reachable = '127.0.0.1';
+  if (host === '::') reachable = '[::1]';
   const bracketed =
     reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
   return `http://${bracketed}:${port}`;

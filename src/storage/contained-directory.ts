@@ -25,7 +25,7 @@ export class ContainedDirectory {
     return new ContainedDirectory(handle, await readlink(`/proc/self/fd/${handle.fd}`));
   }
 
-  /** The path of an entry of this folder that resolves through the open descriptor. */
+  /** Returns the path of an entry of this folder that resolves through the open descriptor. */
   entryPath(name: string): string {
     return `/proc/self/fd/${this.handle.fd}/${name}`;
   }

@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../db/database.js';
 
-/** What the store remembers about an object beside its bytes. */
+/** Object metadata the store keeps beside the bytes. */
 export interface ObjectMetadata {
   key: string;
   size: number;
@@ -52,7 +52,7 @@ export class MetadataIndex {
     return row === undefined ? undefined : fromRow(row);
   }
 
-  /** Every entry whose key starts with `prefix`, by key. */
+  /** Returns every entry whose key starts with `prefix`, by key. */
   getByPrefix(bucket: string, prefix: string): Map<string, ObjectMetadata> {
     const entries = new Map<string, ObjectMetadata>();
     for (const row of this.selectRange.iterate(bucket, prefix, prefixEnd(prefix))) {
@@ -82,7 +82,7 @@ export class MetadataIndex {
   }
 }
 
-/** The smallest string greater than every string that starts with `prefix`, in SQLite's text order. */
+/** Returns a string greater than every string that starts with `prefix`, in SQLite's text order. */
 function prefixEnd(prefix: string): string {
   return `${prefix}\u{10FFFF}`;
 }

@@ -2,7 +2,7 @@ import { InvalidInputError } from '../errors/index.js';
 
 /** S3's own limit on a key's length, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
-/** The longest file name most Linux file systems accept, in bytes. */
+/** The maximum file name length of ext4, XFS and Btrfs, in bytes. */
 export const MAX_SEGMENT_BYTES = 255;
 
 /**

@@ -46,7 +46,7 @@ export interface StagedObject {
 }
 
 /**
- * Where buckets live. The embedded directory store is one implementation; the rest of the product
+ * The storage of buckets. The embedded directory store is one implementation; the rest of the product
  * talks to this interface only.
  */
 export interface ObjectStore {

@@ -20,7 +20,7 @@ interface StagedPart {
   contentType: string | undefined;
 }
 
-/** The storage routes of the Lyceum API: list, upload, bulk upload, download, delete, delete-folder. */
+/** Registers the storage routes of the Lyceum API: list, upload, bulk upload, download, delete, delete-folder. */
 export function registerStorageRoutes(app: FastifyInstance, context: AppContext): void {
   const { store, config } = context;
 
