@@ -1,0 +1,159 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../docker/support/test-server.js';
+
+describe('lyceum CLI errors', () => {
+  it('names a missing local file', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'load', 'no-such-file.csv']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('"no-such-file.csv" not found');
+  });
+
+  it('asks for -r on a folder', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.dataDir, 'folder'));
+    const result = await server.cli(['storage', 'load', 'folder']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('add -r');
+  });
+
+  it('uploads a folder with -r', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.dataDir, 'inputs', 'nested'), { recursive: true });
+    await writeFile(join(server.dataDir, 'inputs', 'a.txt'), 'a');
+    await writeFile(join(server.dataDir, 'inputs', 'nested', 'b.txt'), 'b');
+    const result = await server.cli(['storage', 'load', 'inputs', '-r', '--key', 'in', '--json']);
+    expect(result.exitCode).toBe(0);
+    const stored = JSON.parse(result.stdout) as { key: string }[];
+    expect(stored.map((item) => item.key)).toEqual(['in/a.txt', 'in/nested/b.txt']);
+    const listing = await server.cli(['storage', 'ls']);
+    expect(listing.stdout).toContain('in/');
+    expect(listing.stdout).not.toContain('in/a.txt');
+  });
+
+  it('reports a missing object and leaves no file', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'download', 'missing.txt', '-o', 'out.txt']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('"missing.txt" not found');
+    expect(await readdir(server.dataDir)).not.toContain('out.txt');
+    expect((await readdir(server.dataDir)).some((name) => name.includes('lyceum-part'))).toBe(
+      false,
+    );
+  });
+
+  it('reports an invalid key as a usage error', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    const result = await server.cli(['storage', 'load', 'x.txt', '--key', 'a/../b']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('".."');
+  });
+
+  it('deletes objects and folders', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'dir/x.txt']);
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'dir/y.txt']);
+    const removed = await server.cli(['storage', 'rm', 'dir/x.txt']);
+    expect(removed.exitCode).toBe(0);
+    const again = await server.cli(['storage', 'rm', 'dir/x.txt']);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain('not found');
+    const folder = await server.cli(['storage', 'rmdir', 'dir', '--json']);
+    expect(JSON.parse(folder.stdout)).toMatchObject({ deleted_count: 1 });
+  });
+
+  it('explains an unreachable server', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'ls'], {
+      env: { LYCEUM_API_URL: 'http://127.0.0.1:9' },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Cannot reach the lyceum server at http://127.0.0.1:9');
+    expect(result.stderr).toContain('lyceum server');
+  });
+
+  it('explains a missing API key', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'ls'], {
+      env: { LYCEUM_API_KEY: '', LYCEUM_DATA_DIR: join(server.dataDir, 'none') },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('No API key configured');
+  });
+
+  it('rejects a wrong key at login', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli([
+      'auth',
+      'login',
+      '--api-key',
+      'lk_wrong',
+      '--url',
+      server.url,
+    ]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Invalid or revoked API key');
+    await expect(readFile(join(server.dataDir, 'cli-config.json'))).rejects.toThrow();
+  });
+
+  it('saves a working key at login', async () => {
+    await using server = await startTestServer();
+    const env = { LYCEUM_API_KEY: '', LYCEUM_API_URL: '' };
+    const login = await server.cli(
+      ['auth', 'login', '--api-key', server.apiKey, '--url', server.url],
+      { env },
+    );
+    expect(login.exitCode).toBe(0);
+    const saved = JSON.parse(
+      await readFile(join(server.dataDir, 'cli-config.json'), 'utf8'),
+    ) as Record<string, string>;
+    expect(saved).toEqual({ api_key: server.apiKey, base_url: server.url });
+    const status = await server.cli(['auth', 'status', '--json'], { env });
+    const parsed = JSON.parse(status.stdout) as Record<string, unknown>;
+    expect(parsed.accepted).toBe(true);
+    expect(parsed.api_key_source).toBe('config file');
+    expect(status.stdout).not.toContain(server.apiKey);
+  });
+
+  it('rejects a key without the lk_ prefix', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['auth', 'login', '--api-key', 'secret', '--no-verify']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('lk_');
+  });
+
+  it.each([
+    [['docker', 'run', 'img', '-c', 'true', '--', 'echo'], 'either -c'],
+    [['docker', 'run', 'img', '--no-s3', '--s3-mount-path', '/data'], 'contradict'],
+    [['docker', 'run', 'img', '--pull', 'sometimes'], 'never, missing or always'],
+    [['docker', 'run', 'img', '-t', 'soon'], 'positive number'],
+    [['docker', 'run', 'img', '-e', 'UNSET_VARIABLE_FOR_TEST'], 'not set'],
+    [['docker', 'run', 'img', '-t', '999999'], '1 to 86400'],
+    [['docker', 'run', 'img', '--s3-mount-path', 'relative'], 'must be absolute'],
+    [['docker', 'frobnicate'], 'unknown command'],
+  ])('rejects %j as a usage error', async (args, words) => {
+    await using server = await startTestServer();
+    const result = await server.cli(args);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(words);
+  });
+
+  it('reports an unknown run', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['workloads', 'logs', 'run_nope']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Run "run_nope" not found');
+  });
+
+  it('lists no runs on a new server', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['workloads', 'list']);
+    expect(result.stdout).toBe('No runs yet.');
+    const json = await server.cli(['workloads', 'list', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+});
