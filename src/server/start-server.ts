@@ -79,9 +79,11 @@ export async function startServer(
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
+      logger.info('Stopping server; running containers go on and are resumed on the next start');
       runs.detachAll();
       await app.close();
       db.close();
+      logger.info('Stopped server');
     })();
     return closed;
   };
