@@ -43,4 +43,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (bucket, key)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE s3_credentials (
+    access_key TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    secret_key TEXT NOT NULL,
+    session_token_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  CREATE INDEX s3_credentials_by_account ON s3_credentials(account_id);
+  `,
 ];

@@ -1,0 +1,30 @@
+import { createHmac } from 'node:crypto';
+
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
+
+/** A credential scope: `date/region/service/aws4_request`. */
+export interface CredentialScope {
+  date: string;
+  region: string;
+  service: string;
+}
+
+export function scopeString(scope: CredentialScope): string {
+  return `${scope.date}/${scope.region}/${scope.service}/aws4_request`;
+}
+
+/** Derives the SigV4 signing key from a secret and a scope. */
+export function deriveSigningKey(secretKey: string, scope: CredentialScope): Buffer {
+  const dateKey = hmac(`AWS4${secretKey}`, scope.date);
+  const regionKey = hmac(dateKey, scope.region);
+  const serviceKey = hmac(regionKey, scope.service);
+  return hmac(serviceKey, 'aws4_request');
+}
+
+export function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+export function signString(signingKey: Buffer, stringToSign: string): string {
+  return hmac(signingKey, stringToSign).toString('hex');
+}

@@ -1,0 +1,129 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SqliteDatabase } from '../db/database.js';
+import { UnprocessableInputError } from '../errors/index.js';
+
+export const MIN_CREDENTIAL_SECONDS = 900;
+export const MAX_CREDENTIAL_SECONDS = 43_200;
+export const DEFAULT_CREDENTIAL_SECONDS = 3600;
+
+/** Temporary S3 credentials as handed to a user or a run. */
+export interface IssuedCredentials {
+  accessKey: string;
+  secretKey: string;
+  sessionToken: string;
+  expiresAt: Date;
+}
+
+/** What the S3 endpoint needs to check a request signed with an access key. */
+export interface CredentialLookup {
+  accountId: string;
+  secretKey: string;
+  expiresAt: Date;
+  /** True when `sessionToken` is the token issued with this access key. */
+  matchesToken(sessionToken: string | undefined): boolean;
+}
+
+interface CredentialRow {
+  account_id: string;
+  secret_key: string;
+  session_token_hash: string;
+  expires_at: string;
+}
+
+const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * Temporary, bucket-scoped S3 credentials in SQLite. SigV4 needs the secret itself to check a
+ * signature, so secrets are stored as issued (the data directory is mode 0700); session tokens are
+ * only compared, so only their hash is stored.
+ */
+export class CredentialStore {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  issue(accountId: string, durationSeconds = DEFAULT_CREDENTIAL_SECONDS): IssuedCredentials {
+    validateDuration(durationSeconds);
+    const issuedAt = this.now();
+    const credentials: IssuedCredentials = {
+      accessKey: `LYC${randomAccessKeyBody()}`,
+      secretKey: randomBytes(30).toString('base64url'),
+      sessionToken: randomBytes(48).toString('base64url'),
+      expiresAt: new Date(issuedAt.getTime() + durationSeconds * 1000),
+    };
+    this.db
+      .prepare(
+        `INSERT INTO s3_credentials (access_key, account_id, secret_key, session_token_hash, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        credentials.accessKey,
+        accountId,
+        credentials.secretKey,
+        hashToken(credentials.sessionToken),
+        issuedAt.toISOString(),
+        credentials.expiresAt.toISOString(),
+      );
+    return credentials;
+  }
+
+  /** Finds an access key that is not revoked; expiry is left to the caller, which reports it apart. */
+  find(accessKey: string): CredentialLookup | undefined {
+    const row = this.db
+      .prepare<[string], CredentialRow>(
+        `SELECT account_id, secret_key, session_token_hash, expires_at FROM s3_credentials
+         WHERE access_key = ? AND revoked_at IS NULL`,
+      )
+      .get(accessKey);
+    if (row === undefined) return undefined;
+    const expected = Buffer.from(row.session_token_hash, 'hex');
+    return {
+      accountId: row.account_id,
+      secretKey: row.secret_key,
+      expiresAt: new Date(row.expires_at),
+      matchesToken: (sessionToken) =>
+        sessionToken !== undefined &&
+        timingSafeEqual(Buffer.from(hashToken(sessionToken), 'hex'), expected),
+    };
+  }
+
+  /** Revokes every credential of an account at once; returns how many were still active. */
+  revokeAll(accountId: string): number {
+    return this.db
+      .prepare(
+        'UPDATE s3_credentials SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL',
+      )
+      .run(this.now().toISOString(), accountId).changes;
+  }
+
+  /** Deletes credentials that expired more than a day ago, so the table does not grow forever. */
+  prune(): number {
+    const cutoff = new Date(this.now().getTime() - 86_400_000).toISOString();
+    return this.db.prepare('DELETE FROM s3_credentials WHERE expires_at < ?').run(cutoff).changes;
+  }
+}
+
+/** Checks a requested lifetime against the allowed range, in seconds. */
+export function validateDuration(durationSeconds: number): number {
+  if (
+    !Number.isInteger(durationSeconds) ||
+    durationSeconds < MIN_CREDENTIAL_SECONDS ||
+    durationSeconds > MAX_CREDENTIAL_SECONDS
+  ) {
+    throw new UnprocessableInputError(
+      `duration_seconds ${durationSeconds} is out of range; give a whole number from ` +
+        `${MIN_CREDENTIAL_SECONDS} to ${MAX_CREDENTIAL_SECONDS} seconds.`,
+    );
+  }
+  return durationSeconds;
+}
+
+function randomAccessKeyBody(): string {
+  const bytes = randomBytes(17);
+  return Array.from(bytes, (byte) => ACCESS_KEY_ALPHABET[byte % 32]).join('');
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
