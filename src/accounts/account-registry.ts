@@ -101,6 +101,13 @@ export class AccountRegistry {
     return account;
   }
 
+  findByBucket(bucketName: string): Account | undefined {
+    const row = this.db
+      .prepare<[string], AccountRow>('SELECT * FROM accounts WHERE bucket_name = ?')
+      .get(bucketName);
+    return row === undefined ? undefined : toAccount(row);
+  }
+
   findById(id: string): Account | undefined {
     const row = this.db
       .prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?')

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
 import { AuthFailureCounter, bearerAuthentication } from './authenticate.js';
 import { handleError } from './error-handler.js';
+import { registerCredentialRoutes } from './routes/credential-routes.js';
 import { registerExecutionRoutes } from './routes/execution-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
 
@@ -36,6 +37,7 @@ export async function buildApp(
       });
       api.addHook('onRequest', bearerAuthentication(context.accounts, failures));
       registerStorageRoutes(api, context);
+      registerCredentialRoutes(api, context);
       registerExecutionRoutes(api, context);
     },
     { prefix: API_PREFIX },

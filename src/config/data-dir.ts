@@ -13,6 +13,8 @@ export function dataDirLayout(dataDir: string) {
     database: join(dataDir, 'lyceum.db'),
     buckets: join(dataDir, 'buckets'),
     staging: join(dataDir, 'staging'),
+    /** Parts of multipart uploads in progress, outside every bucket. */
+    multipart: join(dataDir, 'multipart'),
     runOutput: join(dataDir, 'runs'),
     /** A key of the default account for the CLI of the same user on this machine (mode 0600). */
     localKey: join(dataDir, 'local-cli-key'),

@@ -18,6 +18,12 @@ export interface ServerConfig {
   /** Seconds between the graceful stop signal and the kill when a run is stopped. */
   stopGraceSeconds: number;
   maxUploadBytes: number;
+  /** The region the S3 endpoint reports and hands out with credentials. */
+  s3Region: string;
+  /** The S3 endpoint URL handed out with credentials; undefined means http://127.0.0.1:S3_PORT. */
+  s3PublicUrl: string | undefined;
+  /** Multipart uploads with no activity for this long are removed, in seconds. */
+  multipartMaxIdleSeconds: number;
 }
 
 export interface ServerFlags {
@@ -58,6 +64,13 @@ export function resolveServerConfig(
     maxTimeoutSeconds,
     defaultPullPolicy,
     stopGraceSeconds: parsePositive('LYCEUM_STOP_GRACE', env.LYCEUM_STOP_GRACE, 10),
+    s3Region: env.LYCEUM_S3_REGION || 'us-east-1',
+    s3PublicUrl: env.LYCEUM_S3_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    multipartMaxIdleSeconds: parseSeconds(
+      'LYCEUM_MULTIPART_MAX_IDLE',
+      env.LYCEUM_MULTIPART_MAX_IDLE,
+      86_400,
+    ),
     maxUploadBytes: parsePositive(
       'LYCEUM_MAX_UPLOAD_BYTES',
       env.LYCEUM_MAX_UPLOAD_BYTES,

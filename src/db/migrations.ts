@@ -55,4 +55,25 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX s3_credentials_by_account ON s3_credentials(account_id);
   `,
+  `
+  CREATE TABLE multipart_uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    content_type TEXT,
+    user_metadata TEXT,
+    created_at TEXT NOT NULL,
+    last_activity_at TEXT NOT NULL
+  );
+  CREATE INDEX multipart_uploads_by_bucket ON multipart_uploads(bucket, key);
+
+  CREATE TABLE multipart_parts (
+    upload_id TEXT NOT NULL REFERENCES multipart_uploads(upload_id) ON DELETE CASCADE,
+    part_number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -53,4 +53,6 @@ export interface ContainerEngine {
   create(spec: ContainerSpec): Promise<ManagedContainer>;
   get(id: string): ManagedContainer;
   listManaged(labels: Record<string, string>): Promise<ManagedContainerSummary[]>;
+  /** The gateway address of the default bridge network, where containers reach the host. */
+  bridgeGateway(): Promise<string | undefined>;
 }

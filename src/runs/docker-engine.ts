@@ -93,6 +93,17 @@ export class DockerEngine implements ContainerEngine {
     }));
   }
 
+  async bridgeGateway(): Promise<string | undefined> {
+    try {
+      const network = (await this.docker.getNetwork('bridge').inspect()) as {
+        IPAM?: { Config?: { Gateway?: string }[] };
+      };
+      return network.IPAM?.Config?.find((entry) => entry.Gateway !== undefined)?.Gateway;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Demultiplexes a non-TTY output stream and passes both stdout and stderr to `listener`. */
   demux(stream: NodeJS.ReadableStream, listener: OutputListener): OutputStream {
     const sink = new Writable({

@@ -11,15 +11,21 @@ import { DockerEngine } from '../runs/docker-engine.js';
 import { DockerRunner } from '../runs/docker.js';
 import { RunManager } from '../runs/run-manager.js';
 import { RunRepository } from '../runs/run-repository.js';
+import { startS3Listeners } from '../s3/s3-listeners.js';
+import { CredentialStore } from '../storage/credential-store.js';
 import { DirectoryStore } from '../storage/directory-store.js';
+import { MultipartUploads } from '../storage/multipart-uploads.js';
 import { MetadataIndex } from '../storage/metadata-index.js';
 import { ensureDefaultAccount, prepareDataDir, readServerId } from './bootstrap-data-dir.js';
+import { startHousekeeping } from './housekeeping.js';
 
 /** A server that is listening; `close` stops it and leaves running containers to the next start. */
 export interface RunningServer {
   app: FastifyInstance;
   /** The base URL of the REST API. */
   url: string;
+  /** The S3 endpoint on the loopback address. */
+  s3Url: string;
   /** The key printed on the first start, or undefined on later starts. */
   firstApiKey: string | undefined;
   close(): Promise<void>;
@@ -63,6 +69,26 @@ export async function startServer(
     stopGraceSeconds: config.stopGraceSeconds,
     logger,
   });
+  const credentials = new CredentialStore(db);
+  const uploads = new MultipartUploads(db, store, layout.multipart, layout.staging);
+  await uploads.init();
+  const s3 = await startS3Listeners(
+    config.host,
+    config.s3Port,
+    await engine.bridgeGateway(),
+    {
+      store,
+      uploads,
+      accounts,
+      credentials,
+      region: config.s3Region,
+      maxUploadBytes: config.maxUploadBytes,
+      logger: logger.child({ component: 's3' }),
+    },
+    logger,
+  );
+  const housekeeping = startHousekeeping({ uploads, credentials, config, logger });
+
   await runs.recover().catch((error: unknown) => {
     logger.warn(
       { err: error },
@@ -71,7 +97,11 @@ export async function startServer(
   });
 
   let publicUrl = config.publicUrl ?? '';
-  const app = await buildApp({ config, accounts, store, runs, publicUrl: () => publicUrl }, logger);
+  const s3Endpoint = { url: config.s3PublicUrl ?? s3.localUrl, gatewayUrl: s3.gatewayUrl };
+  const app = await buildApp(
+    { config, accounts, store, runs, credentials, s3Endpoint, publicUrl: () => publicUrl },
+    logger,
+  );
   const address = await app.listen({ host: config.host, port: config.port });
   publicUrl ||= listenedUrl(app, config.host);
   logger.info({ address, dataDir: config.dataDir }, 'Lyceum server listening');
@@ -81,7 +111,8 @@ export async function startServer(
     closed ??= (async () => {
       logger.info('Stopping server; running containers go on and are resumed on the next start');
       runs.detachAll();
-      await app.close();
+      clearInterval(housekeeping);
+      await Promise.all([app.close(), s3.close()]);
       db.close();
       logger.info('Stopped server');
     })();
@@ -90,6 +121,7 @@ export async function startServer(
   return {
     app,
     url: publicUrl,
+    s3Url: s3.localUrl,
     firstApiKey: created?.apiKey,
     close,
     [Symbol.asyncDispose]: close,

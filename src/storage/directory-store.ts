@@ -259,7 +259,7 @@ export class DirectoryStore implements ObjectStore {
           key,
           size: Number(stats.size),
           mtimeNs: stats.mtimeNs.toString(),
-          etag: md5,
+          etag: options.etag ?? md5,
           contentType: options.contentType ?? guessContentType(key),
           userMetadata: options.userMetadata ?? null,
         };

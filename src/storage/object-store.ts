@@ -26,6 +26,8 @@ export interface WriteOptions {
   userMetadata?: Record<string, string> | undefined;
   /** Bodies longer than this are rejected with PayloadTooLargeError and leave nothing behind. */
   maxBytes?: number | undefined;
+  /** The ETag to record in place of the content's MD5, such as a multipart upload's `md5-N`. */
+  etag?: string | undefined;
 }
 
 export interface ListOptions {

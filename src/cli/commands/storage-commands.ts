@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import type { CliContext } from '../cli-context.js';
+import { registerCredentialsCommand } from './credentials-command.js';
 import { printResult } from '../cli-context.js';
 import { multipartBody } from '../multipart-upload.js';
 import { TransferProgress, formatBytes } from '../progress.js';
@@ -20,6 +21,7 @@ interface ListedObject {
 /** `lyceum storage ...`: list, upload, download and delete objects in the account's bucket. */
 export function registerStorageCommands(program: Command, context: CliContext): void {
   const storage = program.command('storage').description("Work with your account's bucket");
+  registerCredentialsCommand(storage, context);
 
   storage
     .command('ls')

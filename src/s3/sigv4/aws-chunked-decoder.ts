@@ -74,7 +74,8 @@ export class AwsChunkedDecoder extends Transform {
       }
       const lineEnd = buffer.indexOf('\r\n');
       if (lineEnd === -1) {
-        if (buffer.length > MAX_LINE_BYTES) throw s3Errors.invalidRequest('A chunk header is too long.');
+        if (buffer.length > MAX_LINE_BYTES)
+          throw s3Errors.invalidRequest('A chunk header is too long.');
         this.pending = Buffer.from(buffer);
         return;
       }
@@ -154,7 +155,8 @@ export class AwsChunkedDecoder extends Transform {
       return;
     }
     const colon = line.indexOf(':');
-    if (colon === -1) throw s3Errors.invalidRequest(`Malformed trailing header "${line.slice(0, 80)}".`);
+    if (colon === -1)
+      throw s3Errors.invalidRequest(`Malformed trailing header "${line.slice(0, 80)}".`);
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'x-amz-trailer-signature') {

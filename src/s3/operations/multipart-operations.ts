@@ -1,0 +1,188 @@
+import type { ServerResponse } from 'node:http';
+import { validateObjectKey } from '../../storage/object-key.js';
+import {
+  MAX_PART_NUMBER,
+  PartListError,
+  type MultipartUpload,
+} from '../../storage/multipart-uploads.js';
+import { checkedBody } from '../request-body.js';
+import { s3Errors } from '../s3-error.js';
+import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
+import { parseXml, renderXml } from '../xml.js';
+import { readSmallBody } from './delete-objects.js';
+import type { S3Context } from './object-context.js';
+import { echoedChecksums } from './put-object.js';
+
+export async function createMultipartUpload(
+  request: S3Request,
+  response: ServerResponse,
+  context: S3Context,
+): Promise<void> {
+  const key = validateObjectKey(request.key!);
+  const upload = await context.uploads.create(request.bucket!, key, {
+    contentType: request.headers['content-type'],
+    userMetadata: userMetadataFrom(request.headers),
+  });
+  context.logger.info({ uploadId: upload.uploadId, key }, 'Created multipart upload');
+  send(
+    response,
+    request,
+    200,
+    {},
+    renderXml('InitiateMultipartUploadResult', {
+      Bucket: request.bucket,
+      Key: key,
+      UploadId: upload.uploadId,
+    }),
+  );
+}
+
+export async function uploadPart(
+  request: S3Request,
+  response: ServerResponse,
+  context: S3Context,
+): Promise<void> {
+  if (request.headers['x-amz-copy-source'] !== undefined) {
+    throw s3Errors.notImplemented('UploadPartCopy');
+  }
+  const upload = findUpload(request, context);
+  const partNumber = Number(request.query.get('partNumber'));
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw s3Errors.invalidArgument(
+      `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`,
+      'partNumber',
+      request.query.get('partNumber'),
+    );
+  }
+  const body = checkedBody(request);
+  const part = await context.uploads.putPart(upload, partNumber, body.stream, () => body.verify());
+  send(response, request, 200, { etag: `"${part.etag}"`, ...echoedChecksums(request) });
+}
+
+export async function completeMultipartUpload(
+  request: S3Request,
+  response: ServerResponse,
+  context: S3Context,
+): Promise<void> {
+  const upload = findUpload(request, context);
+  const root = parseXml(await readSmallBody(request), 'CompleteMultipartUpload');
+  const listed = (root.Part as { PartNumber?: unknown; ETag?: unknown }[] | undefined) ?? [];
+  const parts = listed.map((part) => {
+    const partNumber = Number(part.PartNumber);
+    if (!Number.isInteger(partNumber) || typeof part.ETag !== 'string')
+      throw s3Errors.malformedXml();
+    return { partNumber, etag: part.ETag };
+  });
+  let info;
+  try {
+    info = await context.uploads.complete(upload, parts);
+  } catch (error) {
+    if (error instanceof PartListError) {
+      if (error.reason === 'invalid-order') throw s3Errors.invalidPartOrder();
+      if (error.reason === 'too-small') throw s3Errors.entityTooSmall();
+      throw s3Errors.invalidPart(error.message);
+    }
+    throw error;
+  }
+  context.logger.info(
+    { uploadId: upload.uploadId, key: upload.key, parts: parts.length },
+    'Completed multipart upload',
+  );
+  send(
+    response,
+    request,
+    200,
+    {},
+    renderXml('CompleteMultipartUploadResult', {
+      Location: `/${request.bucket}/${encodeURIComponent(upload.key).replace(/%2F/g, '/')}`,
+      Bucket: request.bucket,
+      Key: upload.key,
+      ETag: `"${info.etag}"`,
+    }),
+  );
+}
+
+export async function abortMultipartUpload(
+  request: S3Request,
+  response: ServerResponse,
+  context: S3Context,
+): Promise<void> {
+  const upload = findUpload(request, context);
+  await context.uploads.abort(upload.uploadId);
+  send(response, request, 204);
+}
+
+export async function listParts(
+  request: S3Request,
+  response: ServerResponse,
+  context: S3Context,
+): Promise<void> {
+  const upload = findUpload(request, context);
+  const maxParts = Math.min(Number(request.query.get('max-parts') ?? 1000) || 1000, 1000);
+  const marker = Number(request.query.get('part-number-marker') ?? 0) || 0;
+  const remaining = context.uploads
+    .listParts(upload.uploadId)
+    .filter((part) => part.partNumber > marker);
+  const page = remaining.slice(0, maxParts);
+  const truncated = remaining.length > page.length;
+  send(
+    response,
+    request,
+    200,
+    {},
+    renderXml('ListPartsResult', {
+      Bucket: request.bucket,
+      Key: upload.key,
+      UploadId: upload.uploadId,
+      PartNumberMarker: marker,
+      NextPartNumberMarker: page.at(-1)?.partNumber ?? marker,
+      MaxParts: maxParts,
+      IsTruncated: truncated,
+      StorageClass: 'STANDARD',
+      Part: page.map((part) => ({
+        PartNumber: part.partNumber,
+        LastModified: part.lastModified,
+        ETag: `"${part.etag}"`,
+        Size: part.size,
+      })),
+    }),
+  );
+}
+
+export async function listMultipartUploads(
+  request: S3Request,
+  response: ServerResponse,
+  context: S3Context,
+): Promise<void> {
+  const prefix = request.query.get('prefix') ?? '';
+  const maxUploads = Math.min(Number(request.query.get('max-uploads') ?? 1000) || 1000, 1000);
+  const all = context.uploads.listUploads(request.bucket!, prefix);
+  const page = all.slice(0, maxUploads);
+  send(
+    response,
+    request,
+    200,
+    {},
+    renderXml('ListMultipartUploadsResult', {
+      Bucket: request.bucket,
+      KeyMarker: '',
+      UploadIdMarker: '',
+      Prefix: prefix,
+      MaxUploads: maxUploads,
+      IsTruncated: all.length > page.length,
+      Upload: page.map((upload) => ({
+        Key: upload.key,
+        UploadId: upload.uploadId,
+        Initiated: upload.createdAt,
+        StorageClass: 'STANDARD',
+      })),
+    }),
+  );
+}
+
+function findUpload(request: S3Request, context: S3Context): MultipartUpload {
+  const uploadId = request.query.get('uploadId') ?? '';
+  const upload = context.uploads.find(request.bucket!, request.key!, uploadId);
+  if (upload === undefined) throw s3Errors.noSuchUpload(uploadId);
+  return upload;
+}

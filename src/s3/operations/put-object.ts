@@ -1,0 +1,41 @@
+import type { ServerResponse } from 'node:http';
+import { validateObjectKey } from '../../storage/object-key.js';
+import { checkedBody } from '../request-body.js';
+import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
+import type { S3Context } from './object-context.js';
+
+/** PutObject: stores the body atomically after every declared digest has been checked. */
+export async function putObject(
+  request: S3Request,
+  response: ServerResponse,
+  context: S3Context,
+): Promise<void> {
+  const key = validateObjectKey(request.key!);
+  const body = checkedBody(request);
+  const staged = await context.store.stage(request.bucket!, body.stream, {
+    maxBytes: context.maxUploadBytes,
+  });
+  try {
+    await body.verify();
+  } catch (error) {
+    await staged.discard();
+    throw error;
+  }
+  const info = await staged.commit(key, {
+    contentType: request.headers['content-type'],
+    userMetadata: userMetadataFrom(request.headers),
+  });
+  send(response, request, 200, { etag: `"${info.etag}"`, ...echoedChecksums(request) });
+}
+
+/** Returns the `x-amz-checksum-*` headers the client sent, which S3 echoes on success. */
+export function echoedChecksums(request: S3Request): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(request.headers).filter(
+      (entry): entry is [string, string] =>
+        entry[0].startsWith('x-amz-checksum-') &&
+        entry[0] !== 'x-amz-checksum-type' &&
+        entry[1] !== undefined,
+    ),
+  );
+}

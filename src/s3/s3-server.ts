@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { AccountRegistry } from '../accounts/account-registry.js';
+import {
+  ConflictError,
+  InsufficientStorageError,
+  InvalidInputError,
+  NotFoundError,
+  PayloadTooLargeError,
+} from '../errors/index.js';
+import type { CredentialStore } from '../storage/credential-store.js';
+import type { S3Context } from './operations/object-context.js';
+import { routeS3Request } from './s3-router.js';
+import { S3Error, s3Errors } from './s3-error.js';
+import { send, type S3Request } from './s3-request.js';
+import { decodeComponent, parseQuery } from './sigv4/canonical-request.js';
+import { verifyRequest } from './sigv4/verify-request.js';
+import { renderXml } from './xml.js';
+
+export interface S3ServerOptions extends S3Context {
+  accounts: AccountRegistry;
+  credentials: CredentialStore;
+  now?: () => Date;
+}
+
+/**
+ * Builds the S3-compatible endpoint: path-style addressing, SigV4 authentication, and each
+ * account's bucket visible only to credentials issued for that account.
+ */
+export function createS3Server(options: S3ServerOptions): Server {
+  const server = createServer((raw, response) => {
+    void handle(raw, response, options);
+  });
+  // Large uploads can take long; S3 clients keep their own timeouts.
+  server.requestTimeout = 0;
+  return server;
+}
+
+async function handle(
+  raw: IncomingMessage,
+  response: ServerResponse,
+  options: S3ServerOptions,
+): Promise<void> {
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const url = raw.url ?? '/';
+  const queryStart = url.indexOf('?');
+  const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
+  const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
+  const headers = normaliseHeaders(raw);
+  const { bucket, key } = splitPath(rawPath);
+  const log = options.logger.child({ requestId, method: raw.method, bucket, key });
+
+  try {
+    const now = (options.now ?? (() => new Date()))();
+    const auth = verifyRequest(
+      { method: raw.method ?? 'GET', rawPath, rawQuery, headers },
+      (accessKey) => options.credentials.find(accessKey),
+      now,
+    );
+    const account = options.accounts.findById(auth.accountId);
+    if (account === undefined) throw s3Errors.invalidAccessKeyId();
+    if (bucket !== undefined && bucket !== account.bucketName) {
+      throw options.accounts.findByBucket(bucket) === undefined
+        ? s3Errors.noSuchBucket(bucket)
+        : s3Errors.accessDenied();
+    }
+    const request: S3Request = {
+      method: raw.method ?? 'GET',
+      bucket,
+      key,
+      query: new Map(parseQuery(rawQuery)),
+      headers,
+      raw,
+      auth,
+      account,
+      requestId,
+    };
+    await routeS3Request(request, response, options);
+    log.debug({ status: response.statusCode }, 'S3 request');
+  } catch (error) {
+    const s3Error = toS3Error(error, key);
+    if (s3Error.httpStatus >= 500) log.error({ err: error }, 'S3 request failed');
+    else log.info({ code: s3Error.code, status: s3Error.httpStatus }, 'S3 request rejected');
+    sendError(raw, response, requestId, rawPath, s3Error);
+  }
+}
+
+function sendError(
+  raw: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  resource: string,
+  error: S3Error,
+): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  // An unread request body would be parsed as the next request, so such a connection is closed.
+  const bodyLeft = !raw.readableEnded;
+  const headers: Record<string, string> = bodyLeft ? { connection: 'close' } : {};
+  if (raw.method === 'HEAD') {
+    send(response, { requestId }, error.httpStatus, { ...headers, 'x-amz-error-code': error.code });
+  } else {
+    const body = renderXml(
+      'Error',
+      {
+        Code: error.code,
+        Message: error.message,
+        Resource: resource,
+        RequestId: requestId,
+        ...error.extra,
+      },
+      false,
+    );
+    send(response, { requestId }, error.httpStatus, headers, body);
+  }
+  if (bodyLeft) raw.resume();
+}
+
+/** Maps the store's errors to the S3 error a client expects. */
+function toS3Error(error: unknown, key: string | undefined): S3Error {
+  if (error instanceof S3Error) return error;
+  if (error instanceof NotFoundError) return s3Errors.noSuchKey(key ?? '');
+  if (error instanceof ConflictError) return s3Errors.invalidArgument(error.message, 'key', key);
+  if (error instanceof PayloadTooLargeError) return s3Errors.entityTooLarge();
+  if (error instanceof InsufficientStorageError) {
+    return new S3Error('InsufficientStorage', 507, error.message);
+  }
+  if (error instanceof InvalidInputError) {
+    return key !== undefined && Buffer.byteLength(key) > 1024
+      ? s3Errors.keyTooLong()
+      : s3Errors.invalidArgument(error.message, 'key', key);
+  }
+  return s3Errors.internalError();
+}
+
+function splitPath(rawPath: string): { bucket: string | undefined; key: string | undefined } {
+  const path = rawPath.replace(/^\/+/, '');
+  if (path === '') return { bucket: undefined, key: undefined };
+  const slash = path.indexOf('/');
+  if (slash === -1) return { bucket: decodeComponent(path), key: undefined };
+  const key = decodeComponent(path.slice(slash + 1));
+  return { bucket: decodeComponent(path.slice(0, slash)), key: key === '' ? undefined : key };
+}
+
+function normaliseHeaders(raw: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(raw.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}

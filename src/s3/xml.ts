@@ -1,0 +1,37 @@
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { s3Errors } from './s3-error.js';
+
+const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  suppressEmptyNode: false,
+  format: false,
+});
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => ['Part', 'Object'].includes(name),
+});
+
+/** Renders an S3 XML document with the given root element and the S3 namespace. */
+export function renderXml(root: string, body: Record<string, unknown>, namespace = true): string {
+  const content = namespace ? { '@_xmlns': S3_NAMESPACE, ...body } : body;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: content })}`;
+}
+
+/** Parses an XML request body; throws MalformedXML when it is not well-formed or lacks `root`. */
+export function parseXml(text: string, root: string): Record<string, unknown> {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parser.parse(text, true) as Record<string, unknown>;
+  } catch {
+    throw s3Errors.malformedXml();
+  }
+  const element = parsed[root];
+  if (element === undefined || element === null || typeof element !== 'object') {
+    throw s3Errors.malformedXml();
+  }
+  return element as Record<string, unknown>;
+}
