@@ -7,7 +7,8 @@ set -euo pipefail
 
 repo_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 
-readonly DEBIAN_PACKAGES=(docker.io acl busybox-static debootstrap coreutils curl)
+readonly DEBIAN_PACKAGES=(docker.io acl busybox-static debootstrap coreutils curl rclone fuse3)
+
 readonly DOCKERD_LOG=/var/log/dockerd.log
 readonly DOCKERD_PID_FILE=/var/run/docker.pid
 readonly DOCKERD_START_TIMEOUT_SECONDS=60
@@ -33,6 +34,11 @@ install_debian_packages() {
       missing+=("$package")
     fi
   done
+
+  # S3 clients the tests drive: Debian's packages only when none is there already, since many
+  # hosts have the AWS CLI and boto3 from pip.
+  command -v aws >/dev/null 2>&1 || missing+=(awscli)
+  python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
 
   if ((${#missing[@]} == 0)); then
     log "Debian packages: already installed"
