@@ -54,7 +54,7 @@ export async function startTestServer(
     ...options.env,
   };
   const launch = () =>
-    startServer(resolveServerConfig({ host: '127.0.0.1', port: 0, dataDir }, env), {
+    startServer(resolveServerConfig({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir }, env), {
       logger: pino(
         { level: 'debug' },
         pino.destination({ dest: logPath, append: true, sync: true }),

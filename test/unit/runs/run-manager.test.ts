@@ -79,6 +79,9 @@ class EmptyEngine implements ContainerEngine {
   async listManaged() {
     return this.containers;
   }
+  async bridgeGateway() {
+    return undefined;
+  }
 }
 
 const spec: DockerRunSpec = {

@@ -1,0 +1,63 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { TestServer } from '../../docker/support/test-server.js';
+
+export interface IssuedCredentials {
+  access_key: string;
+  secret_key: string;
+  session_token: string;
+  endpoint: string;
+  bucket_name: string;
+  region: string;
+  expires_at: string;
+}
+
+/** Asks the server for temporary S3 credentials with the given API key (the default account's). */
+export async function issueCredentials(
+  server: TestServer,
+  apiKey = server.apiKey,
+  body: Record<string, unknown> = {},
+): Promise<IssuedCredentials> {
+  const response = await server.api('/storage/credentials', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 200)
+    throw new Error(`credentials: ${response.status} ${await response.text()}`);
+  return (await response.json()) as IssuedCredentials;
+}
+
+/** The AWS SDK for JavaScript v3 client for these credentials, with its default checksum settings. */
+export function sdkClient(
+  credentials: IssuedCredentials,
+  overrides: Partial<IssuedCredentials> = {},
+): S3Client {
+  const merged = { ...credentials, ...overrides };
+  return new S3Client({
+    endpoint: merged.endpoint,
+    region: merged.region,
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: {
+      accessKeyId: merged.access_key,
+      secretAccessKey: merged.secret_key,
+      sessionToken: merged.session_token,
+    },
+  });
+}
+
+/** The environment the AWS CLI, boto3 and rclone read credentials from. */
+export function clientEnv(credentials: IssuedCredentials): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: credentials.access_key,
+    AWS_SECRET_ACCESS_KEY: credentials.secret_key,
+    AWS_SESSION_TOKEN: credentials.session_token,
+    AWS_ENDPOINT_URL: credentials.endpoint,
+    AWS_ENDPOINT_URL_S3: credentials.endpoint,
+    AWS_REGION: credentials.region,
+    AWS_DEFAULT_REGION: credentials.region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    LYCEUM_S3_BUCKET: credentials.bucket_name,
+  };
+}

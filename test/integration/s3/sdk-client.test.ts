@@ -1,0 +1,352 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketLocationCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  CompleteMultipartUploadCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../../docker/support/test-server.js';
+import { issueCredentials, sdkClient } from './s3-test-support.js';
+
+function md5(data: Buffer | string): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+describe('S3 endpoint with the AWS SDK for JavaScript', () => {
+  it('puts, gets, heads and deletes objects', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'sdk/hello.txt',
+        Body: 'hello',
+        ContentType: 'text/x-greeting',
+        Metadata: { owner: 'alice' },
+      }),
+    );
+    expect(put.ETag).toBe(`"${md5('hello')}"`);
+
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'sdk/hello.txt' }));
+    expect(await got.Body!.transformToString()).toBe('hello');
+    expect(got.ContentType).toBe('text/x-greeting');
+    expect(got.Metadata).toEqual({ owner: 'alice' });
+
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'sdk/hello.txt' }));
+    expect(head.ContentLength).toBe(5);
+
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'sdk/hello.txt' }));
+    await expect(
+      s3.send(new HeadObjectCommand({ Bucket, Key: 'sdk/hello.txt' })),
+    ).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket, Key: 'sdk/hello.txt' })),
+    ).rejects.toMatchObject({
+      name: 'NoSuchKey',
+    });
+  });
+
+  it('serves ranges and conditional requests', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'digits', Body: '0123456789' }));
+
+    const range = await s3.send(
+      new GetObjectCommand({ Bucket, Key: 'digits', Range: 'bytes=3-6' }),
+    );
+    expect(await range.Body!.transformToString()).toBe('3456');
+    expect(range.ContentRange).toBe('bytes 3-6/10');
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket, Key: 'digits', Range: 'bytes=50-60' })),
+    ).rejects.toMatchObject({ name: 'InvalidRange' });
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket, Key: 'digits', IfMatch: '"nope"' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    await expect(
+      s3.send(
+        new GetObjectCommand({ Bucket, Key: 'digits', IfNoneMatch: `"${md5('0123456789')}"` }),
+      ),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
+  });
+
+  it('uploads in parts with lib-storage', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const body = randomBytes(13 * 1024 * 1024);
+
+    const result = await new Upload({
+      client: s3,
+      params: { Bucket, Key: 'parts/big.bin', Body: body },
+      partSize: 5 * 1024 * 1024,
+    }).done();
+    const partMd5s = [0, 1, 2].map((index) =>
+      createHash('md5')
+        .update(body.subarray(index * 5 * 1024 * 1024, (index + 1) * 5 * 1024 * 1024))
+        .digest(),
+    );
+    expect(result.ETag).toBe(`"${md5(Buffer.concat(partMd5s))}-3"`);
+
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'parts/big.bin' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    expect((await readFile(join(server.bucketDir, 'parts', 'big.bin'))).equals(body)).toBe(true);
+  });
+
+  it('drives a multipart upload by hand', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const Key = 'manual.bin';
+
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const first = randomBytes(5 * 1024 * 1024);
+    const part1 = await s3.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: first }),
+    );
+    const part2 = await s3.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 2, Body: 'tail' }),
+    );
+
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket }));
+    expect(uploads.Uploads?.map((upload) => upload.UploadId)).toEqual([UploadId]);
+    const parts = await s3.send(new ListPartsCommand({ Bucket, Key, UploadId }));
+    expect(parts.Parts?.map((part) => part.Size)).toEqual([5 * 1024 * 1024, 4]);
+
+    await expect(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidPart' });
+    await expect(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 2, ETag: part2.ETag },
+              { PartNumber: 1, ETag: part1.ETag },
+            ],
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidPartOrder' });
+
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: part1.ETag },
+            { PartNumber: 2, ETag: part2.ETag },
+          ],
+        },
+      }),
+    );
+    const stored = await readFile(join(server.bucketDir, Key));
+    expect(stored.equals(Buffer.concat([first, Buffer.from('tail')]))).toBe(true);
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).toEqual([]);
+  });
+
+  it('rejects small parts and removes aborted uploads', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const Key = 'small.bin';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const part1 = await s3.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'a' }),
+    );
+    const part2 = await s3.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 2, Body: 'b' }),
+    );
+    await expect(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: part1.ETag },
+              { PartNumber: 2, ETag: part2.ETag },
+            ],
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'EntityTooSmall' });
+    await s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+    await expect(s3.send(new ListPartsCommand({ Bucket, Key, UploadId }))).rejects.toMatchObject({
+      name: 'NoSuchUpload',
+    });
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(join(server.dataDir, 'multipart'))).toEqual([]);
+  });
+
+  it('lists with prefixes, delimiters and pages', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const keys = ['a/1', 'a/2', 'a/b/3', 'a-c', 'b/4', 'top', 'with space/é'];
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+
+    const rolled = await s3.send(new ListObjectsV2Command({ Bucket, Delimiter: '/' }));
+    expect(rolled.Contents?.map((object) => object.Key)).toEqual(['a-c', 'top']);
+    expect(rolled.CommonPrefixes?.map((prefix) => prefix.Prefix)).toEqual([
+      'a/',
+      'b/',
+      'with space/',
+    ]);
+
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket, MaxKeys: 2, ContinuationToken: token }),
+      );
+      seen.push(...(page.Contents ?? []).map((object) => object.Key!));
+      token = page.NextContinuationToken;
+    } while (token !== undefined);
+    expect(seen).toEqual([...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+
+    const afterA = await s3.send(new ListObjectsV2Command({ Bucket, StartAfter: 'a/b/3' }));
+    expect(afterA.Contents?.[0]?.Key).toBe('b/4');
+    const paged = await s3.send(
+      new ListObjectsV2Command({ Bucket, Delimiter: '/', MaxKeys: 1, StartAfter: 'a-c' }),
+    );
+    expect(paged.CommonPrefixes?.map((prefix) => prefix.Prefix)).toEqual(['a/']);
+    expect(paged.IsTruncated).toBe(true);
+    const next = await s3.send(
+      new ListObjectsV2Command({
+        Bucket,
+        Delimiter: '/',
+        MaxKeys: 1,
+        ContinuationToken: paged.NextContinuationToken,
+      }),
+    );
+    expect(next.CommonPrefixes?.map((prefix) => prefix.Prefix)).toEqual(['b/']);
+
+    const v1 = await s3.send(new ListObjectsCommand({ Bucket, Prefix: 'a/' }));
+    expect(v1.Contents?.map((object) => object.Key)).toEqual(['a/1', 'a/2', 'a/b/3']);
+    const encoded = await s3.send(
+      new ListObjectsV2Command({ Bucket, Prefix: 'with', EncodingType: 'url' }),
+    );
+    expect(encoded.Contents?.map((object) => object.Key)).toEqual(['with%20space/%C3%A9']);
+  });
+
+  it('copies objects and deletes several at once', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'src.txt', Body: 'copy me', Metadata: { a: '1' } }),
+    );
+    await s3.send(
+      new CopyObjectCommand({ Bucket, Key: 'dst.txt', CopySource: `${Bucket}/src.txt` }),
+    );
+    const copy = await s3.send(new HeadObjectCommand({ Bucket, Key: 'dst.txt' }));
+    expect(copy.Metadata).toEqual({ a: '1' });
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: 'dst.txt',
+        CopySource: `${Bucket}/src.txt`,
+        MetadataDirective: 'REPLACE',
+        Metadata: { b: '2' },
+      }),
+    );
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'dst.txt' }))).Metadata).toEqual({
+      b: '2',
+    });
+
+    const deleted = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket,
+        Delete: { Objects: [{ Key: 'src.txt' }, { Key: 'dst.txt' }, { Key: 'none' }] },
+      }),
+    );
+    expect(deleted.Deleted?.map((entry) => entry.Key)).toEqual(['src.txt', 'dst.txt', 'none']);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount).toBe(0);
+  });
+
+  it('answers bucket requests', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const buckets = await s3.send(new ListBucketsCommand({}));
+    expect(buckets.Buckets?.map((bucket) => bucket.Name)).toEqual([credentials.bucket_name]);
+    await s3.send(new HeadBucketCommand({ Bucket: credentials.bucket_name }));
+    const location = await s3.send(
+      new GetBucketLocationCommand({ Bucket: credentials.bucket_name }),
+    );
+    expect(location.LocationConstraint ?? '').toBe('');
+    await expect(
+      s3.send(new HeadBucketCommand({ Bucket: 'no-such-bucket' })),
+    ).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+  });
+
+  it('shares one view with the REST API and the bucket folder', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'views/from-s3.txt', Body: 's3' }));
+    expect(await (await server.api('/storage/download/views/from-s3.txt')).text()).toBe('s3');
+    expect(await readFile(join(server.bucketDir, 'views', 'from-s3.txt'), 'utf8')).toBe('s3');
+
+    await writeFile(join(server.bucketDir, 'views', 'from-mount.txt'), 'mount');
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'views/from-mount.txt' }));
+    expect(await got.Body!.transformToString()).toBe('mount');
+    expect(got.ETag).toBe(`"${md5('mount')}"`);
+
+    const form = new FormData();
+    form.append('file', new Blob(['rest']), 'from-rest.txt');
+    await server.api('/storage/upload?key=views/from-rest.txt', { method: 'POST', body: form });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'views/' }));
+    expect(listed.Contents?.map((object) => object.Key)).toEqual([
+      'views/from-mount.txt',
+      'views/from-rest.txt',
+      'views/from-s3.txt',
+    ]);
+  });
+});
