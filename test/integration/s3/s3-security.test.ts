@@ -1,0 +1,302 @@
+import { request as httpRequest } from 'node:http';
+import Database from 'better-sqlite3';
+import {
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../../src/config/data-dir.js';
+import { startTestServer, type TestServer } from '../../docker/support/test-server.js';
+import { issueCredentials, sdkClient, type IssuedCredentials } from './s3-test-support.js';
+
+/** Signs a request the way S3 clients do and sends it with node:http, keeping the path as given. */
+async function signedRequest(
+  credentials: IssuedCredentials,
+  options: {
+    method?: string;
+    path: string;
+    body?: string;
+    signingDate?: Date;
+    tamper?: (headers: Record<string, string>) => void;
+  },
+): Promise<{ status: number; body: string }> {
+  const endpoint = new URL(credentials.endpoint);
+  const signer = new SignatureV4({
+    service: 's3',
+    region: credentials.region,
+    sha256: Sha256,
+    uriEscapePath: false,
+    credentials: {
+      accessKeyId: credentials.access_key,
+      secretAccessKey: credentials.secret_key,
+      sessionToken: credentials.session_token,
+    },
+  });
+  const [path, rawQuery = ''] = options.path.split('?') as [string, string?];
+  const query = Object.fromEntries(new URLSearchParams(rawQuery));
+  const unsigned = new HttpRequest({
+    method: options.method ?? 'GET',
+    protocol: 'http:',
+    hostname: endpoint.hostname,
+    port: Number(endpoint.port),
+    path,
+    query,
+    headers: { host: endpoint.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    body: options.body,
+  });
+  const signed = await signer.sign(unsigned, { signingDate: options.signingDate ?? new Date() });
+  const headers = { ...(signed.headers as Record<string, string>) };
+  options.tamper?.(headers);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: endpoint.hostname,
+        port: endpoint.port,
+        method: signed.method,
+        path: options.path,
+        headers,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
+}
+
+async function createSecondAccount(server: TestServer): Promise<string> {
+  const created = await server.cli([
+    'accounts',
+    'create',
+    'bob',
+    '--data-dir',
+    server.dataDir,
+    '--json',
+  ]);
+  return (JSON.parse(created.stdout) as { api_key: string }).api_key;
+}
+
+describe('S3 endpoint security', () => {
+  it('denies another account bucket', async () => {
+    await using server = await startTestServer();
+    const alice = await issueCredentials(server);
+    await sdkClient(alice).send(
+      new PutObjectCommand({ Bucket: alice.bucket_name, Key: 'secret.txt', Body: 'alice only' }),
+    );
+    const bob = await issueCredentials(server, await createSecondAccount(server));
+    const s3 = sdkClient(bob);
+
+    expect(bob.bucket_name).not.toBe(alice.bucket_name);
+    await expect(
+      s3.send(new ListObjectsV2Command({ Bucket: alice.bucket_name })),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: alice.bucket_name, Key: 'secret.txt' })),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(
+      s3.send(new PutObjectCommand({ Bucket: alice.bucket_name, Key: 'planted.txt', Body: 'x' })),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    const buckets = await s3.send(new ListBucketsCommand({}));
+    expect(buckets.Buckets?.map((bucket) => bucket.Name)).toEqual([bob.bucket_name]);
+    const own = await s3.send(new ListObjectsV2Command({ Bucket: bob.bucket_name }));
+    expect(own.KeyCount).toBe(0);
+  });
+
+  it('answers ExpiredToken after expiry', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const db = new Database(dataDirLayout(server.dataDir).database);
+    db.prepare('UPDATE s3_credentials SET expires_at = ? WHERE access_key = ?').run(
+      new Date(Date.now() - 1000).toISOString(),
+      credentials.access_key,
+    );
+    db.close();
+    await expect(
+      sdkClient(credentials).send(new ListObjectsV2Command({ Bucket: credentials.bucket_name })),
+    ).rejects.toMatchObject({ name: 'ExpiredToken' });
+  });
+
+  it.each([
+    ['session token', { session_token: 'changed-token' }, 'InvalidToken'],
+    [
+      'secret key',
+      { secret_key: 'changed-secret-changed-secret-changed' },
+      'SignatureDoesNotMatch',
+    ],
+    ['access key', { access_key: 'LYCUNKNOWNUNKNOWN123' }, 'InvalidAccessKeyId'],
+  ])('rejects a changed %s', async (_name, overrides, code) => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    await expect(
+      sdkClient(credentials, overrides).send(
+        new ListObjectsV2Command({ Bucket: credentials.bucket_name }),
+      ),
+    ).rejects.toMatchObject({ name: code });
+  });
+
+  it('rejects a changed signature', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const valid = await signedRequest(credentials, {
+      path: `/${credentials.bucket_name}?list-type=2`,
+    });
+    expect(valid.status).toBe(200);
+    const tampered = await signedRequest(credentials, {
+      path: `/${credentials.bucket_name}?list-type=2`,
+      tamper: (headers) => {
+        headers.authorization = headers.authorization!.replace(
+          /Signature=(.)/,
+          (_m, first: string) => `Signature=${first === '0' ? '1' : '0'}`,
+        );
+      },
+    });
+    expect(tampered.status).toBe(403);
+    expect(tampered.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('rejects a changed request date', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const response = await signedRequest(credentials, {
+      path: `/${credentials.bucket_name}/a.txt`,
+      tamper: (headers) => {
+        const date = headers['x-amz-date']!;
+        headers['x-amz-date'] = date.replace(
+          /(\d)Z$/,
+          (_match, digit: string) => `${(Number(digit) + 1) % 10}Z`,
+        );
+        expect(headers['x-amz-date']).not.toBe(date);
+      },
+    });
+    expect(response.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('rejects unsigned requests', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const response = await fetch(`${credentials.endpoint}/${credentials.bucket_name}?list-type=2`);
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
+  it('rejects a skewed clock', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const response = await signedRequest(credentials, {
+      path: `/${credentials.bucket_name}?list-type=2`,
+      signingDate: new Date(Date.now() - 20 * 60 * 1000),
+    });
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('<Code>RequestTimeTooSkewed</Code>');
+  });
+
+  it('rejects keys with dot-dot segments', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    for (const path of [
+      `/${credentials.bucket_name}/a/../escape.txt`,
+      `/${credentials.bucket_name}/..%2Fescape.txt`,
+    ]) {
+      const response = await signedRequest(credentials, { method: 'PUT', path, body: 'x' });
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('<Code>InvalidArgument</Code>');
+    }
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(server.bucketDir)).toEqual([]);
+  });
+
+  it('expires presigned URLs', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    await s3.send(
+      new PutObjectCommand({ Bucket: credentials.bucket_name, Key: 'shared.txt', Body: 'shared' }),
+    );
+    const command = new GetObjectCommand({ Bucket: credentials.bucket_name, Key: 'shared.txt' });
+    const url = await getSignedUrl(s3, command, { expiresIn: 1 });
+    const fresh = await fetch(url);
+    expect(fresh.status).toBe(200);
+    expect(await fresh.text()).toBe('shared');
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+  });
+
+  it('revokes all credentials at once', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    await s3.send(new ListObjectsV2Command({ Bucket: credentials.bucket_name }));
+    const revoke = await server.cli(['storage', 'credentials', '--revoke-all', '--json']);
+    expect(JSON.parse(revoke.stdout)).toEqual({ revoked_count: 1 });
+    await expect(
+      s3.send(new ListObjectsV2Command({ Bucket: credentials.bucket_name })),
+    ).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
+    });
+  });
+
+  it('keeps credentials across a restart', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    await server.restart();
+    const restarted = { ...credentials, endpoint: server.server.s3Url };
+    const listed = await sdkClient(restarted).send(
+      new ListObjectsV2Command({ Bucket: credentials.bucket_name }),
+    );
+    expect(listed.KeyCount).toBe(0);
+  });
+
+  it.each([899, 43_201, 1.5])('rejects duration_seconds %s with 422', async (duration) => {
+    await using server = await startTestServer();
+    const response = await server.api('/storage/credentials', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ duration_seconds: duration }),
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { detail: string }).detail).toContain('900 to 43200');
+  });
+
+  it('issues credentials for the requested duration', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server, server.apiKey, { duration_seconds: 900 });
+    const lifetime = Date.parse(credentials.expires_at) - Date.now();
+    expect(lifetime).toBeGreaterThan(880_000);
+    expect(lifetime).toBeLessThanOrEqual(900_000);
+    expect(credentials.endpoint).toBe(server.server.s3Url);
+    expect(credentials.region).toBe('us-east-1');
+  });
+
+  it('prints credentials as export lines', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'credentials', '--env']);
+    expect(result.exitCode).toBe(0);
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_ENDPOINT_URL',
+      'AWS_ENDPOINT_URL_S3',
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'LYCEUM_S3_BUCKET',
+      'LYCEUM_S3_ENDPOINT',
+    ]) {
+      expect(result.stdout).toMatch(new RegExp(`^export ${name}='[^']+'$`, 'm'));
+    }
+    expect(await server.log()).not.toMatch(/secret_key|SecretAccessKey/);
+  });
+});
