@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Measures the wall time `lyceum docker run` adds to a plain `docker run` of the same container.
+import console from 'node:console';
+import process from 'node:process';
 import { BenchServer, CLI_PATH } from './support/bench-server.mjs';
 import { checkTarget, formatMs, printTable, printTargets } from './support/report.mjs';
 import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
@@ -22,8 +24,9 @@ await runBenchmark(
   async ({ options, deadline, defer }) => {
     const workspace = await TempWorkspace.create('docker-run');
     defer(() => workspace.remove());
-    const server = await BenchServer.start(workspace);
+    const server = BenchServer.spawn(workspace);
     defer(() => server.stop());
+    await server.waitUntilListening();
     console.log(`Server ${server.url} (pid ${server.pid}), data directory ${workspace.dataDir}`);
     console.log(
       `${WARM_UP_RUNS} warm-up runs, then ${options.runs} timed runs of each, interleaved.`,
@@ -74,7 +77,7 @@ await runBenchmark(
   },
 );
 
-/** The four commands, each checked for the output it must print. */
+/** Builds the four timed commands. All but `node -e ''` check the output they must print. */
 function runCommands(server) {
   const echoHi = ['-c', 'echo hi'];
   return {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Measures upload and download through the REST API against a local `cp`, and the server's memory.
+import console from 'node:console';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BenchServer } from './support/bench-server.mjs';
@@ -37,11 +38,12 @@ await runBenchmark(
     console.log(`Writing ${options.sizeBytes} random bytes to ${source} ...`);
     const sourceSha256 = await writeRandomFile(source, options.sizeBytes);
 
-    const server = await BenchServer.start(workspace);
+    const server = BenchServer.spawn(workspace);
     defer(() => server.stop());
+    await server.waitUntilListening();
     const idleRssKib = readProcStatusKib(server.pid, 'VmRSS');
     console.log(`Server ${server.url} (pid ${server.pid}), data directory ${workspace.dataDir}`);
-    console.log(`${options.repeats} rounds of cp, upload and download; medians are reported.`);
+    console.log(`${options.repeats} rounds of cp, upload and download. Tables show medians.`);
 
     const serverSampler = new MemorySampler(server.pid);
     const rounds = [];
@@ -137,11 +139,11 @@ async function timedCli(server, args, timeoutMs) {
   return { ...run, cliPeakKib: sampler.maxRssKib };
 }
 
-async function expectSha256(path, expected, what) {
+async function expectSha256(path, expected, description) {
   const actual = await sha256OfFile(path);
   if (actual !== expected) {
     throw new Error(
-      `${what} (${path}) has the wrong content: SHA-256 ${actual}, expected ${expected}.`,
+      `${description} (${path}) has the wrong content: SHA-256 ${actual}, expected ${expected}.`,
     );
   }
 }
@@ -176,15 +178,13 @@ function printThroughput(result, sizeBytes) {
   );
   console.log(
     `${result.count} rounds. The SHA-256 of every stored object and downloaded file matched the source.\n` +
-      'Reads come from the page cache on every side (the source was just written); writes end on disk.\n' +
+      'Reads come from the page cache on every side, because the source was just written. Writes end on disk.\n' +
       'The CLI does not fsync a download, so the download target adds one sync -f, as cp does.',
   );
 }
 
 function printMemory({ idleRssKib, sampledKib, serverPeakKib, rounds }) {
-  const cliPeakKib = Math.max(
-    ...rounds.flatMap((round) => [round.uploadCliPeakKib, round.downloadCliPeakKib]),
-  );
+  const maxOf = (field) => Math.max(...rounds.map((round) => round[field]));
   console.log('');
   printTable(
     ['memory', 'MiB'],
@@ -192,7 +192,8 @@ function printMemory({ idleRssKib, sampledKib, serverPeakKib, rounds }) {
       ['server VmRSS before the transfers', formatMib(idleRssKib)],
       ['server VmRSS, max of 50 ms samples', formatMib(sampledKib)],
       ['server VmHWM after the transfers', formatMib(serverPeakKib)],
-      ['CLI VmRSS, max of 50 ms samples', formatMib(cliPeakKib)],
+      ['CLI VmRSS during upload, max of 50 ms samples', formatMib(maxOf('uploadCliPeakKib'))],
+      ['CLI VmRSS during download, max of 50 ms samples', formatMib(maxOf('downloadCliPeakKib'))],
     ],
   );
 }

@@ -9,7 +9,7 @@ export const USAGE = `Options (each also read from the LYCEUM_BENCH_* variable n
   --runs N          timed runs of each command in docker-run-overhead [LYCEUM_BENCH_RUNS]
   --size SIZE       bytes to move, with an optional K, M or G suffix in binary units,
                     for example 1G or 64M [LYCEUM_BENCH_SIZE]
-  --repeats N       repeats of each transfer or dd measurement; the median is kept [LYCEUM_BENCH_REPEATS]
+  --repeats N       repeats of each transfer or dd measurement, reported as a median [LYCEUM_BENCH_REPEATS]
   --max-minutes N   time budget; a benchmark stops starting new measurements after it
                     [LYCEUM_BENCH_MAX_MINUTES]
   --quick           runs 5, size 64M: a quick check, not a figure to record
@@ -51,7 +51,7 @@ function parseCount(name, value) {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 1) {
     throw new Error(
-      `${name} ${JSON.stringify(value)} is invalid; expected a whole number above 0.`,
+      `${name} ${JSON.stringify(value)} is invalid: expected a whole number above 0.`,
     );
   }
   return count;
@@ -61,7 +61,7 @@ function parseSize(value) {
   const match = /^(\d+)([KMG]?)$/i.exec(value.trim());
   if (match === null || Number(match[1]) === 0) {
     throw new Error(
-      `--size ${JSON.stringify(value)} is invalid; expected a size such as 1G or 64M.`,
+      `--size ${JSON.stringify(value)} is invalid: expected a size such as 1G or 64M.`,
     );
   }
   return Number(match[1]) * SIZE_UNITS[match[2].toUpperCase()];

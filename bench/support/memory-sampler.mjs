@@ -1,3 +1,4 @@
+import { clearInterval, setInterval } from 'node:timers';
 import { readFileSync } from 'node:fs';
 
 /**

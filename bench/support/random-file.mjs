@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';

@@ -1,3 +1,5 @@
+import console from 'node:console';
+
 /** Prints rows as a table with a header and right-aligned columns after the first. */
 export function printTable(headers, rows) {
   const widths = headers.map((header, column) =>
@@ -15,8 +17,8 @@ export function printTable(headers, rows) {
 }
 
 /**
- * A measured value with its target: `bound` is 'at most' or 'at least', and `unit` is printed
- * after both numbers, for example 'x' for a ratio or ' ms'.
+ * Checks a measured value against its target. `bound` is 'at most' or 'at least', and `unit` is
+ * printed after both numbers, for example 'x' for a ratio or ' ms'.
  */
 export function checkTarget({ label, measured, bound, limit, unit, digits = 2 }) {
   const pass = bound === 'at most' ? measured <= limit : measured >= limit;

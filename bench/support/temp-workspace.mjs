@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A temporary folder for one benchmark: `data/` is the server's data directory and `files/` holds
+ * A temporary folder for one benchmark: `data/` is the server's data directory and `files/` contains
  * the baseline's files. Both sit under one folder, so the baseline and the server use the same
  * disk. The folder is created under the system temporary folder, which TMPDIR moves.
  */

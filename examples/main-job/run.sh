@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 if ! curl -fsS "$url/health" >/dev/null 2>&1; then
   echo "Starting a lyceum server (log: $work/server.log)"
-  lyceum server >"$work/server.log" 2>&1 &
+  node "$repo/bin/lyceum.js" server >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
     curl -fsS "$url/health" >/dev/null 2>&1 && break

@@ -15,7 +15,8 @@ import { routeS3Request } from './s3-router.js';
 import { S3Error, s3Errors } from './s3-error.js';
 import { send, type S3Request } from './s3-request.js';
 import { decodeComponent, parseQuery } from './sigv4/canonical-request.js';
-import { verifyRequest } from './sigv4/verify-request.js';
+import { verifyRequest, type VerifiedRequest } from './sigv4/verify-request.js';
+import { isSignatureV2, verifyV2Request, type VerifiedV2Request } from './sigv4/verify-v2.js';
 import { renderXml } from './xml.js';
 
 export interface S3ServerOptions extends S3Context {
@@ -53,11 +54,11 @@ async function handle(
 
   try {
     const now = (options.now ?? (() => new Date()))();
-    const auth = verifyRequest(
-      { method: raw.method ?? 'GET', rawPath, rawQuery, headers },
-      (accessKey) => options.credentials.find(accessKey),
-      now,
-    );
+    const signable = { method: raw.method ?? 'GET', rawPath, rawQuery, headers };
+    const findCredentials = (accessKey: string) => options.credentials.find(accessKey);
+    const auth = isSignatureV2(signable)
+      ? asUnsignedPayload(verifyV2Request(signable, findCredentials, now))
+      : verifyRequest(signable, findCredentials, now);
     const account = options.accounts.findById(auth.accountId);
     if (account === undefined) throw s3Errors.invalidAccessKeyId();
     if (bucket !== undefined && bucket !== account.bucketName) {
@@ -151,4 +152,16 @@ function normaliseHeaders(raw: IncomingMessage): Record<string, string | undefin
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return headers;
+}
+
+/** Describes a Signature Version 2 request like a SigV4 one whose payload is not signed. */
+function asUnsignedPayload(verified: VerifiedV2Request): VerifiedRequest {
+  return {
+    ...verified,
+    payload: { kind: 'unsigned' },
+    signingKey: Buffer.alloc(0),
+    scope: { date: '', region: '', service: 's3' },
+    amzDate: '',
+    signature: '',
+  };
 }

@@ -46,9 +46,14 @@ export function sdkClient(
   });
 }
 
-/** The environment the AWS CLI, boto3 and rclone read credentials from. */
+/**
+ * The whole environment for the AWS CLI, boto3 and rclone: the credentials and PATH and HOME only,
+ * so no setting of the machine (a CA bundle, a profile, a proxy) changes how a client behaves.
+ */
 export function clientEnv(credentials: IssuedCredentials): Record<string, string> {
   return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
     AWS_ACCESS_KEY_ID: credentials.access_key,
     AWS_SECRET_ACCESS_KEY: credentials.secret_key,
     AWS_SESSION_TOKEN: credentials.session_token,
