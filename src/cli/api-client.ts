@@ -1,3 +1,7 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ClientConfig } from '../config/client-config.js';
 import { LyceumError, UnauthorizedError } from '../errors/index.js';
 
@@ -48,6 +52,50 @@ export class ApiClient {
     return response;
   }
 
+  /**
+   * Sends a request through node:http, streaming `body` with backpressure, and returns the
+   * response stream if it is a success. Used for transfers, where fetch would buffer the upload.
+   */
+  async stream(
+    path: string,
+    options: { method?: string; headers?: Record<string, string>; body?: Readable } = {},
+  ): Promise<IncomingMessage> {
+    const { baseUrl, apiKey } = this.config;
+    if (apiKey === undefined) {
+      throw new UnauthorizedError(
+        'No API key configured; run "lyceum auth login --api-key lk_..." or set LYCEUM_API_KEY.',
+      );
+    }
+    const url = new URL(`${baseUrl}${API_PREFIX}${path}`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const outgoing = send(url, {
+        method: options.method ?? 'GET',
+        headers: { ...options.headers, authorization: `Bearer ${apiKey}` },
+      });
+      outgoing.on('response', resolve);
+      outgoing.on('error', reject);
+      if (options.body === undefined) {
+        outgoing.end();
+      } else {
+        pipeline(options.body, outgoing).catch(reject);
+      }
+    }).catch((error: unknown) => {
+      throw new ServerUnreachableError(
+        `Cannot reach the lyceum server at ${baseUrl} (${describeFetchError(error)}); ` +
+          'start it with "lyceum server", or set the URL with "lyceum auth login --url" or LYCEUM_API_URL.',
+        { cause: error },
+      );
+    });
+    const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return response;
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    throw await toApiError(
+      new Response(Buffer.concat(chunks), { status, statusText: response.statusMessage ?? '' }),
+    );
+  }
+
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     const response = await this.request(path, init);
     return (await response.json()) as T;
@@ -81,5 +129,6 @@ async function toApiError(response: Response): Promise<ApiError> {
 
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+  const code = (error as { code?: string }).code;
+  return cause?.code ?? cause?.message ?? code ?? (error as Error).message;
 }

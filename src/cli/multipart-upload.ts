@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+
+const READ_PIECE_BYTES = 1024 * 1024;
+const CRLF = Buffer.from('\r\n');
 
 export interface MultipartFilePart {
   field: string;
@@ -17,7 +20,7 @@ export function multipartBody(
   files: MultipartFilePart[],
   fields: Record<string, string>,
   onBytes: (count: number) => void = () => undefined,
-): { body: ReadableStream<Uint8Array>; contentType: string; contentLength: number } {
+): { body: Readable; contentType: string; contentLength: number } {
   const boundary = `----lyceum${randomBytes(12).toString('hex')}`;
   const fieldParts = Object.entries(fields).map(([name, value]) =>
     Buffer.from(
@@ -31,31 +34,48 @@ export function multipartBody(
     ),
   );
   const closing = Buffer.from(`--${boundary}--\r\n`);
-  const crlf = Buffer.from('\r\n');
   const contentLength =
     fieldParts.reduce((sum, part) => sum + part.length, 0) +
     fileHeaders.reduce((sum, header) => sum + header.length, 0) +
-    files.reduce((sum, file) => sum + file.size + crlf.length, 0) +
+    files.reduce((sum, file) => sum + file.size + CRLF.length, 0) +
     closing.length;
 
-  async function* generate(): AsyncGenerator<Buffer> {
-    for (const part of fieldParts) yield part;
-    for (const [index, file] of files.entries()) {
-      yield fileHeaders[index]!;
-      for await (const chunk of createReadStream(file.path, { highWaterMark: 1024 * 1024 })) {
-        onBytes((chunk as Buffer).length);
-        yield chunk as Buffer;
-      }
-      yield crlf;
-    }
-    yield closing;
-  }
-
+  // Readable.from pulls the next piece only when the request has room for it, so at most a
+  // few pieces of the file are in memory however large the file is.
   return {
-    body: Readable.toWeb(Readable.from(generate())) as ReadableStream<Uint8Array>,
+    body: Readable.from(generate(files, fieldParts, fileHeaders, closing, onBytes), {
+      objectMode: false,
+    }),
     contentType: `multipart/form-data; boundary=${boundary}`,
     contentLength,
   };
+}
+
+async function* generate(
+  files: MultipartFilePart[],
+  fieldParts: Buffer[],
+  fileHeaders: Buffer[],
+  closing: Buffer,
+  onBytes: (count: number) => void,
+): AsyncGenerator<Uint8Array> {
+  for (const part of fieldParts) yield part;
+  for (const [index, file] of files.entries()) {
+    yield fileHeaders[index]!;
+    const handle = await open(file.path, 'r');
+    try {
+      for (;;) {
+        const buffer = Buffer.allocUnsafe(READ_PIECE_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, READ_PIECE_BYTES, null);
+        if (bytesRead === 0) break;
+        onBytes(bytesRead);
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+    yield CRLF;
+  }
+  yield closing;
 }
 
 function escapeQuoted(value: string): string {

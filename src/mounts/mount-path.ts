@@ -30,6 +30,7 @@ export function normaliseMountPath(requested: string): string {
   if (requested.length === 0) {
     throw new InvalidInputError(`Mount path is empty; give an absolute path, ${example}.`);
   }
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u001f\u007f-\u009f]/.test(requested)) {
     throw new InvalidInputError(`Mount path ${quoted} contains a control character; remove it.`);
   }

@@ -74,18 +74,15 @@ export class DockerRunner implements Runner {
     exitCode: Promise<number>,
     outputDone: Promise<void>,
   ): LaunchedRun {
-    let finished: Promise<void> | undefined;
+    let removed: Promise<void> | undefined;
     return {
       exitCode,
       outputDone,
       stop: (graceSeconds) => container.stop(graceSeconds),
-      finish: () => {
-        finished ??= (async () => {
-          for (const mount of mounts) await syncFileSystem(mount.source);
-          await container.remove();
-        })();
-        return finished;
+      makeDurable: async () => {
+        for (const mount of mounts) await syncFileSystem(mount.source);
       },
+      remove: () => (removed ??= container.remove()),
     };
   }
 

@@ -28,6 +28,10 @@ interface ActiveRun {
   output: OutputLog;
   stopReason: StopReason | undefined;
   launched: LaunchedRun | undefined;
+  /** Resolves once the record holds the final status; cleanup may still be going on. */
+  recorded: Promise<void>;
+  reported: () => void;
+  /** Resolves once the run is recorded and its containers are removed. */
   done: Promise<void>;
   timer: NodeJS.Timeout | undefined;
 }
@@ -88,7 +92,7 @@ export class RunManager {
   /** Resolves once the run has reached a terminal state and its record is updated. */
   async waitForEnd(accountId: string, id: string): Promise<RunRecord> {
     const record = this.get(accountId, id);
-    await this.active.get(record.id)?.done;
+    await this.active.get(record.id)?.recorded;
     return this.get(accountId, id);
   }
 
@@ -161,10 +165,14 @@ export class RunManager {
     output: OutputLog,
     launch: (context: LaunchContext) => Promise<LaunchedRun>,
   ): void {
+    let reported!: () => void;
+    const recorded = new Promise<void>((resolve) => (reported = resolve));
     const active: ActiveRun = {
       output,
       stopReason: undefined,
       launched: undefined,
+      recorded,
+      reported,
       done: Promise.resolve(),
       timer: undefined,
     };
@@ -207,7 +215,7 @@ export class RunManager {
       const exitCode = await launched.exitCode;
       await launched.outputDone;
       if (this.detached) return;
-      await launched.finish();
+      await launched.makeDurable();
       outcome = {
         status: active.stopReason ?? (exitCode === 0 ? 'completed' : 'failed'),
         returnCode: exitCode,
@@ -215,14 +223,18 @@ export class RunManager {
       };
     } catch (error) {
       if (this.detached) return;
-      await active.launched?.finish().catch(() => undefined);
       outcome = this.failureOutcome(error, active.stopReason);
       log.warn({ err: error, status: outcome.status }, 'Run could not start or was lost');
     }
 
     this.finishRecord(record.id, outcome);
     active.output.close();
+    active.reported();
     log.info({ status: outcome.status, returnCode: outcome.returnCode }, 'Finished run');
+    // Removal comes after the report, so clients do not wait for it.
+    await active.launched?.remove().catch((error: unknown) => {
+      log.warn({ err: error }, 'Removing the finished run failed; the next start removes it');
+    });
   }
 
   private armTimeout(record: RunRecord, active: ActiveRun, startedAt: string): void {

@@ -19,8 +19,10 @@ export interface LaunchedRun {
   /** Resolves when all output has been captured. */
   readonly outputDone: Promise<void>;
   stop(graceSeconds: number): Promise<void>;
-  /** Makes what the run wrote durable, then removes its containers. Safe to call twice. */
-  finish(): Promise<void>;
+  /** Makes what the run wrote durable; called before the run is reported finished. */
+  makeDurable(): Promise<void>;
+  /** Removes the run's containers; called after the run is reported finished. Safe to call twice. */
+  remove(): Promise<void>;
 }
 
 /** Launches runs of one execution kind. */

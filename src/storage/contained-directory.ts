@@ -44,6 +44,7 @@ export class ContainedDirectory {
     boundary: string,
     create = false,
   ): Promise<ContainedDirectory> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk starts at this folder
     let current: ContainedDirectory = this;
     try {
       for (const segment of segments) {

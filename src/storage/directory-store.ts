@@ -32,6 +32,7 @@ import { writeStagedFile } from './staged-file.js';
 import { walkBucket } from './walk-bucket.js';
 
 const { O_RDONLY, O_NOFOLLOW } = constants;
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface DirectoryStoreOptions {
   /** Holds one folder per bucket; created with mode 0700. */
@@ -133,9 +134,10 @@ export class DirectoryStore implements ObjectStore {
     try {
       const info = await this.describe(bucket, key, handle);
       const range = chooseRange?.(info.size);
-      const body = handle.createReadStream(
-        range === undefined ? {} : { start: range.start, end: range.end },
-      );
+      const body = handle.createReadStream({
+        highWaterMark: READ_CHUNK_BYTES,
+        ...(range === undefined ? {} : { start: range.start, end: range.end }),
+      });
       return { info, body, range };
     } catch (error) {
       await handle.close();

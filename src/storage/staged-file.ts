@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, unlink } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InsufficientStorageError, PayloadTooLargeError } from '../errors/index.js';
+
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** A fully written, fsynced temporary file, with the size and MD5 of what was written. */
 export interface StagedFile {
@@ -24,28 +28,37 @@ export async function writeStagedFile(
   const path = join(stagingDir, `upload-${randomBytes(12).toString('hex')}`);
   const hash = createHash('md5');
   let size = 0;
-
-  const handle = await open(path, 'wx', 0o666);
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
       if (size > maxBytes) {
-        throw new PayloadTooLargeError(
-          `Upload is larger than the server's limit of ${maxBytes} bytes; split the file or raise the limit.`,
+        callback(
+          new PayloadTooLargeError(
+            `Upload is larger than the server's limit of ${maxBytes} bytes; split the file or raise the limit.`,
+          ),
         );
+        return;
       }
       hash.update(chunk);
-      await handle.write(chunk);
-    }
-    await handle.sync();
-    // The mode given to open() is cut by the umask; every container user must be able to rewrite it.
-    await handle.chmod(0o666);
+      callback(null, chunk);
+    },
+  });
+  // `flush` fsyncs the file before the stream closes; mode 0o666 is cut by the umask, so chmod
+  // follows, because every container user must be able to rewrite the object.
+  const file = createWriteStream(path, {
+    flags: 'wx',
+    mode: 0o666,
+    flush: true,
+    highWaterMark: WRITE_BUFFER_BYTES,
+  });
+  try {
+    await pipeline(body, meter, file);
+    await chmod(path, 0o666);
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    file.destroy();
     await unlink(path).catch(() => undefined);
     throw translateWriteError(error);
   }
-  await handle.close();
   return { path, size, md5: hash.digest('hex') };
 }
 

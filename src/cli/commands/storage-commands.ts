@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
@@ -9,7 +9,7 @@ import type { CliContext } from '../cli-context.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { printResult } from '../cli-context.js';
 import { multipartBody } from '../multipart-upload.js';
-import { TransferProgress, formatBytes } from '../progress.js';
+import { formatBytes } from '../format-bytes.js';
 
 interface ListedObject {
   key: string;
@@ -47,6 +47,8 @@ export function registerStorageCommands(program: Command, context: CliContext): 
       async (path: string, options: { key?: string; recursive?: boolean; json?: boolean }) => {
         const files = await filesToUpload(path, options);
         const total = files.reduce((sum, file) => sum + file.size, 0);
+        // The progress bar library loads only for transfers, to keep other commands quick to start.
+        const { TransferProgress } = await import('../progress.js');
         const progress = new TransferProgress('Uploading', total, context.stderr);
         const stored: { key: string; size: number; etag: string }[] = [];
         try {
@@ -72,8 +74,9 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     )
     .action(async (key: string, options: { output?: string }) => {
       const target = await downloadTarget(key, options.output);
-      const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
-      const total = Number(response.headers.get('content-length') ?? 0);
+      const response = await context.client().stream(`/storage/download/${encodeKey(key)}`);
+      const total = Number(response.headers['content-length'] ?? 0);
+      const { TransferProgress } = await import('../progress.js');
       const progress = new TransferProgress('Downloading', total, context.stderr);
       const partial = `${target}.lyceum-part`;
       try {
@@ -83,11 +86,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
             callback(null, chunk);
           },
         });
-        await pipeline(
-          Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-          meter,
-          createWriteStream(partial),
-        );
+        await pipeline(response, meter, createWriteStream(partial, { highWaterMark: 1024 * 1024 }));
         await rename(partial, target);
       } catch (error) {
         await rm(partial, { force: true });
@@ -190,12 +189,18 @@ async function uploadFile(
     onBytes,
   );
   const query = new URLSearchParams({ key: file.key });
-  return context.client().json(`/storage/upload?${query}`, {
+  const response = await context.client().stream(`/storage/upload?${query}`, {
     method: 'POST',
     headers: { 'content-type': contentType, 'content-length': String(contentLength) },
     body,
-    duplex: 'half',
-  } as RequestInit);
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    key: string;
+    size: number;
+    etag: string;
+  };
 }
 
 async function downloadTarget(key: string, output: string | undefined): Promise<string> {

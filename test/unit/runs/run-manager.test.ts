@@ -21,6 +21,7 @@ class ScriptedRunner implements Runner {
   launches: LaunchContext[] = [];
   stops: number[] = [];
   finishes = 0;
+  removals = 0;
   private exits: ((code: number) => void)[] = [];
   launchGate: Promise<void> = Promise.resolve();
   launchError: Error | undefined;
@@ -53,8 +54,11 @@ class ScriptedRunner implements Runner {
         this.stops.push(graceSeconds);
         exit(143);
       },
-      finish: async () => {
+      makeDurable: async () => {
         this.finishes++;
+      },
+      remove: async () => {
+        this.removals++;
       },
     };
   }
