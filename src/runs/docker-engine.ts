@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { PullPolicy } from '../config/server-config.js';
@@ -97,8 +98,14 @@ export class DockerEngine implements ContainerEngine {
     try {
       const network = (await this.docker.getNetwork('bridge').inspect()) as {
         IPAM?: { Config?: { Gateway?: string }[] };
+        Options?: Record<string, string>;
       };
-      return network.IPAM?.Config?.find((entry) => entry.Gateway !== undefined)?.Gateway;
+      const gateway = network.IPAM?.Config?.find((entry) => entry.Gateway !== undefined)?.Gateway;
+      if (gateway !== undefined) return gateway;
+      // Engines such as Debian's 20.10 leave the gateway out of the default bridge's IPAM data;
+      // it is then the IPv4 address of the bridge interface on the host.
+      const name = network.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
+      return networkInterfaces()[name]?.find((address) => address.family === 'IPv4')?.address;
     } catch {
       return undefined;
     }

@@ -26,6 +26,8 @@ export interface RunningServer {
   url: string;
   /** The S3 endpoint on the loopback address. */
   s3Url: string;
+  /** The S3 endpoint on the Docker bridge gateway, where runs reach it; undefined without a bridge. */
+  s3GatewayUrl: string | undefined;
   /** The key printed on the first start, or undefined on later starts. */
   firstApiKey: string | undefined;
   close(): Promise<void>;
@@ -122,6 +124,7 @@ export async function startServer(
     app,
     url: publicUrl,
     s3Url: s3.localUrl,
+    s3GatewayUrl: s3.gatewayUrl,
     firstApiKey: created?.apiKey,
     close,
     [Symbol.asyncDispose]: close,

@@ -12,6 +12,15 @@ async function containersOf(runId: string) {
   });
 }
 
+/** Waits until the run's containers are gone; removal follows the report of the run's end. */
+async function expectContainersRemoved(runId: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await containersOf(runId)).length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(await containersOf(runId)).toHaveLength(0);
+}
+
 describe.skipIf(!dockerAvailable)('server restart', () => {
   it('finishes runs that ended while it was down', async () => {
     await using server = await startTestServer();
@@ -35,7 +44,7 @@ describe.skipIf(!dockerAvailable)('server restart', () => {
     expect(status.return_code).toBe(5);
     const logs = await server.cli(['workloads', 'logs', id]);
     expect(logs.stdout).toBe('before\nafter');
-    expect(await containersOf(id)).toHaveLength(0);
+    await expectContainersRemoved(id);
   });
 
   it('follows runs that are still going', async () => {
@@ -58,7 +67,7 @@ describe.skipIf(!dockerAvailable)('server restart', () => {
     expect(follow.stdout).toBe('one\ntwo');
     const status = await waitForStatus(server, id);
     expect(status.status).toBe('completed');
-    expect(await containersOf(id)).toHaveLength(0);
+    await expectContainersRemoved(id);
   });
 
   it('keeps run records across a restart', async () => {
