@@ -3,14 +3,14 @@
 # - lyceum-test/busybox:1 is busybox-static in an empty root, with the users root (uid 0),
 #   app (uid 1000) and nobody2 (uid 2000).
 # - lyceum-test/busybox-nonroot:1 is the same image with USER 1000.
-# - lyceum-test/python:1 is a Debian 12 minbase root from debootstrap with python3, boto3 and
+# - lyceum-test/python:2 is a Debian 12 minbase root from debootstrap with python3, boto3, pip and
 #   the user app (uid 1000).
 # An image that `docker image inspect` already finds is not rebuilt. The script requires root,
 # a running Docker engine and the Debian packages busybox-static and debootstrap.
 set -euo pipefail
 
 readonly BUSYBOX_IMAGE=lyceum-test/busybox:1
-readonly PYTHON_IMAGE=lyceum-test/python:1
+readonly PYTHON_IMAGE=lyceum-test/python:2
 readonly NONROOT_IMAGE=lyceum-test/busybox-nonroot:1
 readonly BUSYBOX_BINARY=/bin/busybox
 readonly DEBIAN_SUITE=bookworm
@@ -130,7 +130,7 @@ build_python_image() {
   make_build_root
   debootstrap_log="$build_root/debootstrap.log"
   root="$build_root/root"
-  if ! debootstrap --variant=minbase --include=python3,python3-boto3 \
+  if ! debootstrap --variant=minbase --include=python3,python3-boto3,python3-pip \
     "$DEBIAN_SUITE" "$root" "$DEBIAN_MIRROR" >"$debootstrap_log" 2>&1; then
     tail -n 20 "$debootstrap_log" >&2
     if [[ -f "$root/debootstrap/debootstrap.log" ]]; then

@@ -3,7 +3,7 @@
 # a summary back, then download the summary. Starts a lyceum server on this machine if none
 # answers on LYCEUM_API_URL (default http://127.0.0.1:8790), and stops it again at the end.
 #
-# IMAGE picks the container image (default lyceum-test/python:1, which scripts/setup-host.sh builds
+# IMAGE picks the container image (default lyceum-test/python:2, which scripts/setup-host.sh builds
 # locally); PULL the pull policy (default never, so nothing is fetched from a registry).
 set -euo pipefail
 
@@ -11,7 +11,7 @@ here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd -- "$here/../.." && pwd)"
 lyceum() { node "$repo/bin/lyceum.js" "$@"; }
 
-image="${IMAGE:-lyceum-test/python:1}"
+image="${IMAGE:-lyceum-test/python:2}"
 pull="${PULL:-never}"
 url="${LYCEUM_API_URL:-http://127.0.0.1:8790}"
 work="$(mktemp -d)"

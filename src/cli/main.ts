@@ -4,6 +4,7 @@ import { createCliContext, type CliContext } from './cli-context.js';
 import { registerAccountsCommands } from './commands/accounts-commands.js';
 import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerDockerCommands } from './commands/docker-commands.js';
+import { registerPythonCommands } from './commands/python-commands.js';
 import { registerServerCommand } from './commands/server-command.js';
 import { registerStorageCommands } from './commands/storage-commands.js';
 import { registerWorkloadsCommands } from './commands/workloads-commands.js';
@@ -20,6 +21,7 @@ export function buildProgram(context: CliContext): Command {
   registerAuthCommands(program, context);
   registerStorageCommands(program, context);
   registerDockerCommands(program, context);
+  registerPythonCommands(program, context);
   registerWorkloadsCommands(program, context);
   registerAccountsCommands(program, context);
   for (const command of allCommands(program)) command.exitOverride();

@@ -24,6 +24,10 @@ export interface ServerConfig {
   s3PublicUrl: string | undefined;
   /** Multipart uploads with no activity for this long are removed, in seconds. */
   multipartMaxIdleSeconds: number;
+  /** The S3 endpoint URL handed to runs; undefined means the listener on the Docker bridge gateway. */
+  s3PublicUrlForRuns: string | undefined;
+  /** The image of Python runs that name none. */
+  defaultPythonImage: string;
 }
 
 export interface ServerFlags {
@@ -65,6 +69,8 @@ export function resolveServerConfig(
     defaultPullPolicy,
     stopGraceSeconds: parsePositive('LYCEUM_STOP_GRACE', env.LYCEUM_STOP_GRACE, 10),
     s3Region: env.LYCEUM_S3_REGION || 'us-east-1',
+    defaultPythonImage: env.LYCEUM_PYTHON_IMAGE || 'python:3.12-slim',
+    s3PublicUrlForRuns: env.LYCEUM_S3_URL_FOR_RUNS?.replace(/\/+$/, '') || undefined,
     s3PublicUrl: env.LYCEUM_S3_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     multipartMaxIdleSeconds: parseSeconds(
       'LYCEUM_MULTIPART_MAX_IDLE',

@@ -13,6 +13,7 @@ export interface ContainerSpec {
   env: string[];
   labels: Record<string, string>;
   mounts: BindMount[];
+  workingDir?: string | undefined;
 }
 
 export interface ManagedContainerSummary {
@@ -41,6 +42,10 @@ export interface ManagedContainer {
   /** Sends the image's stop signal, then kills after `graceSeconds`. */
   stop(graceSeconds: number): Promise<void>;
   state(): Promise<{ running: boolean; exitCode: number }>;
+  /** Unpacks a tar archive into the container's file system at `path`, before start. */
+  putArchive(path: string, archive: Buffer): Promise<void>;
+  /** The container's environment variables, as `NAME=value` strings. */
+  environment(): Promise<string[]>;
   remove(): Promise<void>;
 }
 

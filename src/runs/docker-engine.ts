@@ -62,6 +62,7 @@ export class DockerEngine implements ContainerEngine {
         ...(spec.command === undefined ? {} : { Cmd: spec.command }),
         Env: spec.env,
         Labels: spec.labels,
+        ...(spec.workingDir === undefined ? {} : { WorkingDir: spec.workingDir }),
         Tty: false,
         AttachStdout: true,
         AttachStderr: true,
@@ -97,15 +98,20 @@ export class DockerEngine implements ContainerEngine {
   async bridgeGateway(): Promise<string | undefined> {
     try {
       const network = (await this.docker.getNetwork('bridge').inspect()) as {
-        IPAM?: { Config?: { Gateway?: string }[] };
+        IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] };
         Options?: Record<string, string>;
       };
-      const gateway = network.IPAM?.Config?.find((entry) => entry.Gateway !== undefined)?.Gateway;
+      const config = network.IPAM?.Config ?? [];
+      const gateway = config.find((entry) => entry.Gateway !== undefined)?.Gateway;
       if (gateway !== undefined) return gateway;
-      // Engines such as Debian's 20.10 leave the gateway out of the default bridge's IPAM data;
-      // it is then the IPv4 address of the bridge interface on the host.
+      // Engines such as Debian's 20.10 leave the gateway out of the default bridge's IPAM data.
+      // It is then the IPv4 address of the bridge interface, which Node lists only while a
+      // container is attached, and otherwise the subnet's first address, Docker's default.
       const name = network.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
-      return networkInterfaces()[name]?.find((address) => address.family === 'IPv4')?.address;
+      const address = networkInterfaces()[name]?.find((entry) => entry.family === 'IPv4')?.address;
+      return (
+        address ?? firstHostAddress(config.find((entry) => entry.Subnet?.includes('.'))?.Subnet)
+      );
     } catch {
       return undefined;
     }
@@ -219,6 +225,15 @@ class DockerContainer implements ManagedContainer {
     return { running: info.State.Running, exitCode: info.State.ExitCode };
   }
 
+  async putArchive(path: string, archive: Buffer): Promise<void> {
+    await this.engine.call(() => this.container.putArchive(archive, { path }));
+  }
+
+  async environment(): Promise<string[]> {
+    const info = await this.engine.call(() => this.container.inspect());
+    return info.Config.Env ?? [];
+  }
+
   async remove(): Promise<void> {
     await this.engine
       .call(() => this.container.remove({ force: true, v: true }))
@@ -256,4 +271,12 @@ function asCommandError(error: unknown): CommandNotRunnableError | undefined {
     });
   }
   return undefined;
+}
+
+/** Returns the first host address of an IPv4 subnet such as 172.17.0.0/16, or undefined. */
+function firstHostAddress(subnet: string | undefined): string | undefined {
+  const match = subnet === undefined ? null : /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(subnet);
+  if (match === null) return undefined;
+  const [, a, b, c, d] = match;
+  return `${a}.${b}.${c}.${Number(d) + 1}`;
 }

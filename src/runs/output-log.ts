@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { OutputMasker } from './output-masker.js';
 
 const READ_CHUNK_BYTES = 64 * 1024;
 
@@ -14,6 +15,7 @@ export class OutputLog {
   private fd: number | undefined;
   private size = 0;
   private closed = false;
+  private masker: OutputMasker | undefined;
 
   private constructor(readonly path: string) {
     this.changes.setMaxListeners(0);
@@ -36,7 +38,17 @@ export class OutputLog {
     return log;
   }
 
+  /** Masks these values in everything appended from now on, such as a run's credentials. */
+  maskSecrets(secrets: string[]): void {
+    this.masker = new OutputMasker(secrets);
+  }
+
   append(chunk: Buffer): void {
+    const visible = this.masker === undefined ? chunk : this.masker.push(chunk);
+    this.write(visible);
+  }
+
+  private write(chunk: Buffer): void {
     if (this.fd === undefined || chunk.length === 0) return;
     writeSync(this.fd, chunk);
     this.size += chunk.length;
@@ -45,6 +57,7 @@ export class OutputLog {
 
   close(): void {
     if (this.closed) return;
+    if (this.masker !== undefined) this.write(this.masker.flush());
     this.closed = true;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

@@ -38,7 +38,23 @@ export interface DockerRunSpec {
   callbackUrls: string[];
 }
 
-export type RunSpec = DockerRunSpec;
+/** The request of a Python run, after validation and defaults. It holds no credentials. */
+export interface PythonRunSpec {
+  kind: 'python';
+  code: string;
+  fileName: string;
+  /** Further source files by path relative to the working directory. */
+  importFiles: Record<string, string>;
+  requirements: string | undefined;
+  args: string[];
+  image: string;
+  timeoutSeconds: number;
+  pullPolicy: PullPolicy;
+  executionType: string;
+  callbackUrls: string[];
+}
+
+export type RunSpec = DockerRunSpec | PythonRunSpec;
 
 export interface RunRecord {
   id: string;

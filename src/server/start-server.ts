@@ -9,6 +9,7 @@ import { openDatabase } from '../db/database.js';
 import type { ContainerEngine } from '../runs/container-engine.js';
 import { DockerEngine } from '../runs/docker-engine.js';
 import { DockerRunner } from '../runs/docker.js';
+import { PythonRunner } from '../runs/python.js';
 import { RunManager } from '../runs/run-manager.js';
 import { RunRepository } from '../runs/run-repository.js';
 import { startS3Listeners } from '../s3/s3-listeners.js';
@@ -57,6 +58,9 @@ export async function startServer(
 
   const serverId = await readServerId(layout);
   const engine = options.engine ?? new DockerEngine();
+  const credentials = new CredentialStore(db);
+  // Known once the S3 endpoint listens; Python runs read it when they start.
+  const s3ForRuns: { url: string | undefined } = { url: undefined };
   const runs = new RunManager({
     repository: new RunRepository(db),
     accounts,
@@ -64,14 +68,19 @@ export async function startServer(
     runners: {
       docker: new DockerRunner({ engine, store, serverId }),
       compose: undefined,
-      python: undefined,
+      python: new PythonRunner({
+        engine,
+        credentials,
+        serverId,
+        endpointForRuns: () => s3ForRuns.url,
+        region: config.s3Region,
+      }),
     },
     outputDir: layout.runOutput,
     serverId,
     stopGraceSeconds: config.stopGraceSeconds,
     logger,
   });
-  const credentials = new CredentialStore(db);
   const uploads = new MultipartUploads(db, store, layout.multipart, layout.staging);
   await uploads.init();
   const s3 = await startS3Listeners(
@@ -89,6 +98,7 @@ export async function startServer(
     },
     logger,
   );
+  s3ForRuns.url = config.s3PublicUrlForRuns ?? s3.gatewayUrl;
   const housekeeping = startHousekeeping({ uploads, credentials, config, logger });
 
   await runs.recover().catch((error: unknown) => {

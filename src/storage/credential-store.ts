@@ -45,6 +45,14 @@ export class CredentialStore {
 
   issue(accountId: string, durationSeconds = DEFAULT_CREDENTIAL_SECONDS): IssuedCredentials {
     validateDuration(durationSeconds);
+    return this.issueFor(accountId, durationSeconds);
+  }
+
+  /**
+   * Issues credentials for a run, whose lifetime follows the run's timeout and so may pass the
+   * limit users can ask for.
+   */
+  issueFor(accountId: string, durationSeconds: number): IssuedCredentials {
     const issuedAt = this.now();
     const credentials: IssuedCredentials = {
       accessKey: `LYC${randomAccessKeyBody()}`,
@@ -86,6 +94,15 @@ export class CredentialStore {
         sessionToken !== undefined &&
         timingSafeEqual(Buffer.from(hashToken(sessionToken), 'hex'), expected),
     };
+  }
+
+  /** Revokes one access key, such as a finished run's. */
+  revoke(accessKey: string): void {
+    this.db
+      .prepare(
+        'UPDATE s3_credentials SET revoked_at = ? WHERE access_key = ? AND revoked_at IS NULL',
+      )
+      .run(this.now().toISOString(), accessKey);
   }
 
   /** Revokes every credential of an account at once; returns how many were still active. */

@@ -11,7 +11,7 @@ declare module 'vitest' {
 export const TEST_IMAGES = [
   'lyceum-test/busybox:1',
   'lyceum-test/busybox-nonroot:1',
-  'lyceum-test/python:1',
+  'lyceum-test/python:2',
 ];
 
 /**

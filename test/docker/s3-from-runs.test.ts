@@ -5,7 +5,7 @@ import { issueCredentials } from '../integration/s3/s3-test-support.js';
 import { dockerAvailable } from './support/docker-available.js';
 import { startTestServer } from './support/test-server.js';
 
-const PYTHON = 'lyceum-test/python:1';
+const PYTHON = 'lyceum-test/python:2';
 
 // boto3 1.26 in the test image predates AWS_ENDPOINT_URL, so the script passes the endpoint itself.
 const SCRIPT = `

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { AppContext } from '../app-context.js';
 import { toDockerRunSpec } from '../docker-start-request.js';
+import { toPythonRunSpec } from '../python-start-request.js';
 import { streamRunEvents } from '../run-events.js';
 
 type IdParams = { id: string };
@@ -21,6 +22,13 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
     const fileName = (request.body as { file_name?: string | null }).file_name ?? null;
     const record = await runs.start(request.account, spec, fileName);
     request.log.info({ runId: record.id, image: spec.image }, 'Accepted Docker run');
+    return startReply(record);
+  });
+
+  app.post('/execution/streaming/start', async (request) => {
+    const spec = toPythonRunSpec(request.body, config);
+    const record = await runs.start(request.account, spec, spec.fileName);
+    request.log.info({ runId: record.id, image: spec.image }, 'Accepted Python run');
     return startReply(record);
   });
 

@@ -1,0 +1,296 @@
+#!/usr/bin/env node
+// Measures PutObject and GetObject of one large object with the AWS SDK against cp, and s3rver.
+import console from 'node:console';
+import process from 'node:process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MemorySampler, readProcStatusKib } from './support/memory-sampler.mjs';
+import { sha256OfFile, writeRandomFile } from './support/random-file.mjs';
+import {
+  checkTarget,
+  formatMbPerSecond,
+  formatMib,
+  formatMs,
+  printTable,
+  printTargets,
+} from './support/report.mjs';
+import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
+import {
+  deleteObject,
+  timeGetObjectToFile,
+  timePutObject,
+  timeUpload,
+} from './support/s3-operations.mjs';
+import { LyceumS3Server, S3rverProcess } from './support/s3-servers.mjs';
+import { summarise } from './support/statistics.mjs';
+import { TempWorkspace } from './support/temp-workspace.mjs';
+import { runTimed } from './support/timed-command.mjs';
+
+const UPLOAD_KEY = 'throughput/upload.bin';
+const PUT_KEY = 'throughput/put.bin';
+const S3RVER_BUCKET = 'bench';
+const COMMAND_TIMEOUT_MS = 600_000;
+const MIN_WRITE_RATIO = 0.5;
+const MIN_READ_RATIO = 0.7;
+const MAX_SERVER_PEAK_MIB = 200;
+const MIN_S3RVER_RATIO = 3;
+
+await runBenchmark(
+  {
+    name: 's3-throughput',
+    description: 'PutObject and GetObject of one object with the AWS SDK vs cp and vs s3rver',
+    defaults: { sizeBytes: 1024 ** 3, repeats: 3, maxMinutes: 40 },
+  },
+  async ({ options, deadline, defer }) => {
+    const workspace = await TempWorkspace.create('s3-throughput');
+    defer(() => workspace.remove());
+    const source = join(workspace.filesDir, 'source.bin');
+    console.log(`Writing ${options.sizeBytes} random bytes to ${source} ...`);
+    const sourceSha256 = await writeRandomFile(source, options.sizeBytes);
+
+    const lyceum = LyceumS3Server.spawn(workspace);
+    defer(() => lyceum.stop());
+    const s3rverDir = join(workspace.root, 's3rver');
+    await mkdir(s3rverDir);
+    const s3rver = S3rverProcess.spawn({
+      directory: s3rverDir,
+      logPath: join(workspace.root, 's3rver.log'),
+    });
+    defer(() => s3rver.stop());
+    await lyceum.waitUntilListening();
+    await s3rver.waitUntilListening();
+
+    const credentialSeconds = options.maxMinutes * 60 + 600;
+    const sides = [
+      {
+        name: 'lyceum',
+        target: await lyceum.createClient(credentialSeconds),
+        syncAfterWrite: undefined,
+      },
+      // s3rver answers before its file is on disk, so a sync -f after each of its uploads shows
+      // what the same durability as lyceum's (fsync before answering) would cost it.
+      {
+        name: 's3rver',
+        target: await s3rver.createClient(S3RVER_BUCKET),
+        syncAfterWrite: s3rverDir,
+      },
+    ];
+    const idleRssKib = readProcStatusKib(lyceum.pid, 'VmRSS');
+    console.log(
+      `lyceum ${sides[0].target.endpoint} (pid ${lyceum.pid}), data directory ${workspace.dataDir}`,
+    );
+    console.log(`s3rver ${s3rver.endpoint} (pid ${s3rver.pid}), directory ${s3rverDir}`);
+    console.log(
+      `${options.repeats} rounds of cp, then each server in turn (the order alternates):\n` +
+        'Upload, PutObject, and a GetObject of each of the two objects. Tables show medians.',
+    );
+
+    const serverSampler = new MemorySampler(lyceum.pid);
+    const rounds = [];
+    try {
+      for (let round = 0; round < options.repeats; round++) {
+        if (round > 0 && budgetSpent(deadline, `${round} of ${options.repeats} rounds`)) break;
+        const ordered = round % 2 === 0 ? sides : [...sides].reverse();
+        rounds.push(await measureRound({ workspace, source, sourceSha256, options, ordered }));
+      }
+    } finally {
+      serverSampler.stop();
+    }
+    const memory = {
+      idleRssKib,
+      sampledKib: serverSampler.maxRssKib,
+      serverPeakKib: readProcStatusKib(lyceum.pid, 'VmHWM'),
+      s3rverPeakKib: readProcStatusKib(s3rver.pid, 'VmHWM'),
+      clientPeakKib: process.resourceUsage().maxRSS,
+    };
+
+    const results = summariseRounds(rounds, options.sizeBytes);
+    printThroughput(results, options.sizeBytes);
+    printComparison(results, options.sizeBytes);
+    printMemory(memory);
+    console.log('');
+    const targets = checkTargets(results, memory);
+    printTargets(targets);
+    return targets;
+  },
+);
+
+/** One cp and, for each server, an Upload, a PutObject and a GetObject of each stored object. */
+async function measureRound({ workspace, source, sourceSha256, options, ordered }) {
+  const copy = join(workspace.filesDir, 'copy.bin');
+  const copyRun = await runTimed('sh', ['-c', 'cp "$1" "$2" && sync -f "$2"', 'sh', source, copy], {
+    timeoutMs: COMMAND_TIMEOUT_MS,
+  });
+  await rm(copy);
+
+  const round = { copyMs: copyRun.ms };
+  for (const side of ordered) {
+    round[side.name] = await measureSide({ side, workspace, source, sourceSha256, options });
+  }
+  return round;
+}
+
+/**
+ * Writes the source through one server twice (Upload and PutObject) and reads both objects back
+ * into files, each followed by `sync -f` as cp is. Every file read back must have the source's
+ * SHA-256. Hashing and deleting are not timed.
+ */
+async function measureSide({ side, workspace, source, sourceSha256, options }) {
+  const { target } = side;
+  const timeoutMs = COMMAND_TIMEOUT_MS;
+  const measured = { reads: [] };
+
+  measured.uploadMs = await timeUpload(target, UPLOAD_KEY, source, timeoutMs).catch((error) =>
+    rethrowWithContext(error, `${side.name}: Upload of ${options.sizeBytes} bytes`),
+  );
+  measured.uploadSyncedMs = measured.uploadMs + (await syncAfterWrite(side));
+
+  measured.putMs = await timePutObject(target, PUT_KEY, source, options.sizeBytes, timeoutMs).catch(
+    (error) => rethrowWithContext(error, `${side.name}: PutObject of ${options.sizeBytes} bytes`),
+  );
+  measured.putSyncedMs = measured.putMs + (await syncAfterWrite(side));
+
+  for (const key of [UPLOAD_KEY, PUT_KEY]) {
+    const downloaded = join(workspace.filesDir, 'downloaded.bin');
+    const getMs = await timeGetObjectToFile(target, key, downloaded, timeoutMs).catch((error) =>
+      rethrowWithContext(error, `${side.name}: GetObject of ${key}`),
+    );
+    const sync = await runTimed('sync', ['-f', downloaded], { timeoutMs });
+    measured.reads.push(getMs + sync.ms);
+    const actual = await sha256OfFile(downloaded);
+    await rm(downloaded);
+    if (actual !== sourceSha256) {
+      throw new Error(
+        `${side.name}: GetObject of ${key} returned the wrong content: SHA-256 ${actual}, ` +
+          `expected ${sourceSha256}.`,
+      );
+    }
+  }
+  await deleteObject(target, UPLOAD_KEY, timeoutMs);
+  await deleteObject(target, PUT_KEY, timeoutMs);
+  return measured;
+}
+
+/** Returns the time of a `sync -f` after a write to a server that does not fsync, or else 0. */
+async function syncAfterWrite(side) {
+  if (side.syncAfterWrite === undefined) return 0;
+  const sync = await runTimed('sync', ['-f', side.syncAfterWrite], {
+    timeoutMs: COMMAND_TIMEOUT_MS,
+  });
+  return sync.ms;
+}
+
+function rethrowWithContext(error, action) {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  throw new Error(`${action} failed: ${reason}`, { cause: error });
+}
+
+function summariseRounds(rounds, sizeBytes) {
+  if (rounds.length === 0) throw new Error(`No round of ${sizeBytes} bytes finished.`);
+  const sideSummary = (name) => ({
+    upload: summarise(rounds.map((round) => round[name].uploadMs)),
+    uploadSynced: summarise(rounds.map((round) => round[name].uploadSyncedMs)),
+    put: summarise(rounds.map((round) => round[name].putMs)),
+    putSynced: summarise(rounds.map((round) => round[name].putSyncedMs)),
+    read: summarise(rounds.flatMap((round) => round[name].reads)),
+  });
+  return {
+    count: rounds.length,
+    copy: summarise(rounds.map((round) => round.copyMs)),
+    lyceum: sideSummary('lyceum'),
+    s3rver: sideSummary('s3rver'),
+  };
+}
+
+function printThroughput(results, sizeBytes) {
+  const { copy, lyceum, s3rver } = results;
+  console.log('');
+  printTable(
+    ['transfer', 'median ms', 'min ms', 'max ms', 'MB/s', 'vs cp'],
+    [
+      ['cp + sync -f (baseline)', copy],
+      ['lyceum Upload (lib-storage defaults)', lyceum.upload],
+      ['lyceum PutObject (file stream)', lyceum.put],
+      ['lyceum GetObject to a file + sync -f', lyceum.read],
+      ['s3rver Upload (lib-storage defaults)', s3rver.upload],
+      ['s3rver Upload, then sync -f', s3rver.uploadSynced],
+      ['s3rver PutObject (file stream)', s3rver.put],
+      ['s3rver PutObject, then sync -f', s3rver.putSynced],
+      ['s3rver GetObject to a file + sync -f', s3rver.read],
+    ].map(([label, stats]) => [
+      label,
+      formatMs(stats.median),
+      formatMs(stats.min),
+      formatMs(stats.max),
+      formatMbPerSecond(sizeBytes, stats.median),
+      `${(copy.median / stats.median).toFixed(2)}x`,
+    ]),
+  );
+  console.log(
+    `${results.count} rounds, ${sizeBytes} bytes. Every object read back had the source's SHA-256.\n` +
+      'Each GetObject row has 2 reads per round: the object stored by Upload and the one stored by PutObject.\n' +
+      'lyceum fsyncs an object before it answers. s3rver does not, so its rows with sync -f add that step.\n' +
+      'Reads come from the page cache on every side, because the source and objects were just written.',
+  );
+}
+
+function printComparison(results, sizeBytes) {
+  const { lyceum, s3rver } = results;
+  console.log('');
+  printTable(
+    ['operation', 'lyceum MB/s', 's3rver MB/s', 'lyceum / s3rver'],
+    [
+      ['Upload (lib-storage defaults)', lyceum.upload, s3rver.upload],
+      ['Upload vs s3rver Upload, then sync -f', lyceum.upload, s3rver.uploadSynced],
+      ['PutObject (file stream)', lyceum.put, s3rver.put],
+      ['PutObject vs s3rver PutObject, then sync -f', lyceum.put, s3rver.putSynced],
+      ['GetObject to a file + sync -f', lyceum.read, s3rver.read],
+    ].map(([label, ours, theirs]) => [
+      label,
+      formatMbPerSecond(sizeBytes, ours.median),
+      formatMbPerSecond(sizeBytes, theirs.median),
+      `${(theirs.median / ours.median).toFixed(2)}x`,
+    ]),
+  );
+}
+
+function printMemory(memory) {
+  console.log('');
+  printTable(
+    ['memory', 'MiB'],
+    [
+      ['lyceum server VmRSS before the transfers', formatMib(memory.idleRssKib)],
+      ['lyceum server VmRSS, max of 50 ms samples', formatMib(memory.sampledKib)],
+      ['lyceum server VmHWM after the transfers', formatMib(memory.serverPeakKib)],
+      ['s3rver VmHWM after the transfers', formatMib(memory.s3rverPeakKib)],
+      ['benchmark process (the SDK client) peak RSS', formatMib(memory.clientPeakKib)],
+    ],
+  );
+}
+
+function checkTargets({ copy, lyceum, s3rver }, memory) {
+  const ratio = (label, baseline, measured, limit) =>
+    checkTarget({
+      label,
+      measured: baseline.median / measured.median,
+      bound: 'at least',
+      limit,
+      unit: 'x',
+    });
+  return [
+    ratio('lyceum Upload / cp throughput', copy, lyceum.upload, MIN_WRITE_RATIO),
+    ratio('lyceum PutObject / cp throughput', copy, lyceum.put, MIN_WRITE_RATIO),
+    ratio('lyceum GetObject + sync -f / cp throughput', copy, lyceum.read, MIN_READ_RATIO),
+    checkTarget({
+      label: 'lyceum server peak memory (VmHWM), MiB',
+      measured: memory.serverPeakKib / 1024,
+      bound: 'at most',
+      limit: MAX_SERVER_PEAK_MIB,
+      unit: '',
+      digits: 1,
+    }),
+    ratio('lyceum / s3rver Upload throughput', s3rver.upload, lyceum.upload, MIN_S3RVER_RATIO),
+    ratio('lyceum / s3rver PutObject throughput', s3rver.put, lyceum.put, MIN_S3RVER_RATIO),
+    ratio('lyceum / s3rver GetObject throughput', s3rver.read, lyceum.read, MIN_S3RVER_RATIO),
+  ];
+}

@@ -1,0 +1,106 @@
+import { posix } from 'node:path';
+import { z } from 'zod';
+import type { ServerConfig } from '../config/server-config.js';
+import { PULL_POLICIES } from '../config/server-config.js';
+import { UnprocessableInputError } from '../errors/index.js';
+import type { PythonRunSpec } from '../runs/run-record.js';
+import { resolveTimeout } from './docker-start-request.js';
+
+const MAX_SOURCE_BYTES = 10 * 1024 * 1024;
+
+/** The body of `POST /execution/streaming/start`, with Lyceum's field names and two extensions. */
+export const pythonStartBody = z.object({
+  code: z.string(),
+  requirements_content: z.string().nullish(),
+  import_files: z.union([z.string(), z.record(z.string(), z.string())]).nullish(),
+  file_name: z.string().nullish(),
+  timeout: z.number().nullish(),
+  execution_type: z.string().nullish(),
+  user_callback_urls: z.array(z.url()).nullish(),
+  /** Not in Lyceum's API: the image to run in, and the arguments for sys.argv. */
+  image: z.string().trim().min(1).nullish(),
+  args: z.array(z.string()).nullish(),
+  pull_policy: z.enum(PULL_POLICIES as [string, ...string[]]).nullish(),
+});
+
+/** Validates a Python start request and fills in the defaults. */
+export function toPythonRunSpec(raw: unknown, config: ServerConfig): PythonRunSpec {
+  const body = pythonStartBody.parse(raw);
+  if (body.code.trim() === '') {
+    throw new UnprocessableInputError('code is empty; send the Python source to run.');
+  }
+  const fileName = validateSourcePath(body.file_name ?? 'main.py', 'file_name');
+  const importFiles = parseImportFiles(body.import_files ?? undefined);
+  const totalBytes = [body.code, ...Object.values(importFiles)].reduce(
+    (sum, text) => sum + Buffer.byteLength(text),
+    0,
+  );
+  if (totalBytes > MAX_SOURCE_BYTES) {
+    throw new UnprocessableInputError(
+      `The code and import files add up to ${totalBytes} bytes, over the limit of ${MAX_SOURCE_BYTES}; ` +
+        'put data in the bucket and read it from there.',
+    );
+  }
+  return {
+    kind: 'python',
+    code: body.code,
+    fileName,
+    importFiles,
+    requirements: body.requirements_content?.trim() ? body.requirements_content : undefined,
+    args: body.args ?? [],
+    image: body.image ?? config.defaultPythonImage,
+    timeoutSeconds: resolveTimeout(body.timeout ?? undefined, config),
+    pullPolicy: (body.pull_policy ?? config.defaultPullPolicy) as PythonRunSpec['pullPolicy'],
+    executionType: body.execution_type ?? 'cpu',
+    callbackUrls: body.user_callback_urls ?? [],
+  };
+}
+
+/** Reads `import_files`: a JSON string (as Lyceum's CLI sends it) or an object, path to source. */
+function parseImportFiles(
+  raw: string | Record<string, string> | undefined,
+): Record<string, string> {
+  if (raw === undefined || raw === '') return {};
+  let files: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      files = JSON.parse(raw);
+    } catch {
+      throw new UnprocessableInputError(
+        'import_files is not valid JSON; send an object that maps relative paths to source text.',
+      );
+    }
+  }
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    throw new UnprocessableInputError('import_files must map relative paths to source text.');
+  }
+  const checked: Record<string, string> = {};
+  for (const [path, text] of Object.entries(files)) {
+    if (typeof text !== 'string') {
+      throw new UnprocessableInputError(
+        `import_files entry ${JSON.stringify(path)} must be source text.`,
+      );
+    }
+    checked[validateSourcePath(path, 'import_files')] = text;
+  }
+  return checked;
+}
+
+/** Checks a path of a file placed in the working directory: relative, normalised, no "..". */
+export function validateSourcePath(path: string, field: string): string {
+  const normalised = posix.normalize(path);
+  if (
+    path === '' ||
+    path.startsWith('/') ||
+    normalised !== path ||
+    normalised
+      .split('/')
+      .some((segment) => segment === '..' || segment === '.' || segment === '') ||
+    path.includes('\u0000')
+  ) {
+    throw new UnprocessableInputError(
+      `${field} path ${JSON.stringify(path)} is invalid; use a relative path inside the project, such as utils/io.py.`,
+    );
+  }
+  return path;
+}

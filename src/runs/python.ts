@@ -1,0 +1,165 @@
+import { SystemFailureError } from '../errors/index.js';
+import type { CredentialStore, IssuedCredentials } from '../storage/credential-store.js';
+import type { ContainerEngine, ManagedContainer } from './container-engine.js';
+import { runLabels } from './labels.js';
+import {
+  LAUNCHER_PATH,
+  LAUNCHER_SOURCE,
+  REQUIREMENTS_PATH,
+  WORKSPACE_DIR,
+} from './python-launcher.js';
+import type { PythonRunSpec } from './run-record.js';
+import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
+import { buildArchive } from './workspace-archive.js';
+
+/** Credentials outlive the run's timeout by this margin, which covers the stop grace and start-up. */
+const CREDENTIAL_MARGIN_SECONDS = 900;
+
+export interface PythonRunnerOptions {
+  engine: ContainerEngine;
+  credentials: CredentialStore;
+  serverId: string;
+  /** The S3 endpoint as containers reach it (the bridge gateway), or undefined without one. */
+  endpointForRuns: () => string | undefined;
+  region: string;
+}
+
+/**
+ * Runs Python code in a container of a Python image. The bucket is never mounted: the run gets
+ * temporary credentials for the S3 endpoint in its environment, masked in its output and revoked
+ * when it ends.
+ */
+export class PythonRunner implements Runner {
+  constructor(private readonly options: PythonRunnerOptions) {}
+
+  async launch(context: LaunchContext): Promise<LaunchedRun> {
+    const { engine } = this.options;
+    const spec = context.run.spec as PythonRunSpec;
+    const endpoint = this.options.endpointForRuns();
+    if (endpoint === undefined) {
+      throw new SystemFailureError(
+        'The S3 endpoint is not reachable from containers: the server found no Docker bridge ' +
+          'gateway to listen on. Check "docker network inspect bridge" and restart the server.',
+      );
+    }
+
+    await engine.ping();
+    await engine.ensureImage(spec.image, spec.pullPolicy);
+    const credentials = this.options.credentials.issueFor(
+      context.account.id,
+      spec.timeoutSeconds + CREDENTIAL_MARGIN_SECONDS,
+    );
+    context.output.maskSecrets(secretsOf(credentials));
+
+    try {
+      const container = await engine.create({
+        name: `lyceum-${context.run.id}`,
+        image: spec.image,
+        command: ['python3', LAUNCHER_PATH, spec.fileName, ...spec.args],
+        env: environmentFor(credentials, endpoint, context.account.bucketName, this.options.region),
+        labels: runLabels({
+          serverId: this.options.serverId,
+          runId: context.run.id,
+          accountId: context.account.id,
+          kind: 'python',
+        }),
+        mounts: [],
+        workingDir: WORKSPACE_DIR,
+      });
+      return await this.start(context, container, spec, credentials.accessKey);
+    } catch (error) {
+      this.options.credentials.revoke(credentials.accessKey);
+      throw error;
+    }
+  }
+
+  async resume(context: LaunchContext, container: ManagedContainer): Promise<LaunchedRun> {
+    const environment = await container.environment();
+    const secrets = environment
+      .filter((entry) => /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)=/.test(entry))
+      .map((entry) => entry.slice(entry.indexOf('=') + 1));
+    context.output.maskSecrets(secrets);
+    const accessKey = environment
+      .find((entry) => entry.startsWith('AWS_ACCESS_KEY_ID='))
+      ?.slice('AWS_ACCESS_KEY_ID='.length);
+    const output = await container.followLogs((chunk) => context.output.append(chunk));
+    const state = await container.state();
+    const exitCode = state.running ? container.waitForExit() : Promise.resolve(state.exitCode);
+    return this.launched(container, exitCode, output.ended, accessKey);
+  }
+
+  private async start(
+    context: LaunchContext,
+    container: ManagedContainer,
+    spec: PythonRunSpec,
+    accessKey: string,
+  ): Promise<LaunchedRun> {
+    try {
+      const files: Record<string, string> = {
+        ...Object.fromEntries(
+          Object.entries({ ...spec.importFiles, [spec.fileName]: spec.code }).map(
+            ([path, text]) => [`${WORKSPACE_DIR.slice(1)}/${path}`, text],
+          ),
+        ),
+        [LAUNCHER_PATH.slice(1)]: LAUNCHER_SOURCE,
+      };
+      if (spec.requirements !== undefined) files[REQUIREMENTS_PATH.slice(1)] = spec.requirements;
+      await container.putArchive('/', await buildArchive(files));
+
+      const output = await container.attachOutput((chunk) => context.output.append(chunk));
+      const exitCode = container.waitForExit();
+      exitCode.catch(() => undefined);
+      await container.start();
+      return this.launched(container, exitCode, output.ended, accessKey);
+    } catch (error) {
+      await container.remove().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private launched(
+    container: ManagedContainer,
+    exitCode: Promise<number>,
+    outputDone: Promise<void>,
+    accessKey: string | undefined,
+  ): LaunchedRun {
+    let removed: Promise<void> | undefined;
+    return {
+      exitCode,
+      outputDone,
+      stop: (graceSeconds) => container.stop(graceSeconds),
+      // Nothing to flush: a Python run writes through the S3 endpoint, whose writes are durable.
+      makeDurable: async () => undefined,
+      remove: () =>
+        (removed ??= (async () => {
+          if (accessKey !== undefined) this.options.credentials.revoke(accessKey);
+          await container.remove();
+        })()),
+    };
+  }
+}
+
+function secretsOf(credentials: IssuedCredentials): string[] {
+  return [credentials.secretKey, credentials.sessionToken, credentials.accessKey];
+}
+
+/** The environment of a Python run: the AWS SDKs' own variable names, so clients need no setup. */
+export function environmentFor(
+  credentials: IssuedCredentials,
+  endpoint: string,
+  bucket: string,
+  region: string,
+): string[] {
+  return [
+    `AWS_ACCESS_KEY_ID=${credentials.accessKey}`,
+    `AWS_SECRET_ACCESS_KEY=${credentials.secretKey}`,
+    `AWS_SESSION_TOKEN=${credentials.sessionToken}`,
+    `AWS_ENDPOINT_URL=${endpoint}`,
+    `AWS_ENDPOINT_URL_S3=${endpoint}`,
+    `AWS_REGION=${region}`,
+    `AWS_DEFAULT_REGION=${region}`,
+    `LYCEUM_S3_BUCKET=${bucket}`,
+    `LYCEUM_S3_ENDPOINT=${endpoint}`,
+    'PYTHONUNBUFFERED=1',
+  ];
+}
