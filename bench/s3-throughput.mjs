@@ -17,17 +17,24 @@ import {
 import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
 import {
   deleteObject,
+  timeCurlGetToSyncedFile,
+  timeCurlPut,
   timeGetObjectToFile,
   timePutObject,
   timeUpload,
 } from './support/s3-operations.mjs';
-import { LyceumS3Server, S3rverProcess } from './support/s3-servers.mjs';
+import {
+  CHECKSUMS_WHEN_REQUIRED,
+  LyceumS3Server,
+  S3rverProcess,
+} from './support/s3-servers.mjs';
 import { summarise } from './support/statistics.mjs';
 import { TempWorkspace } from './support/temp-workspace.mjs';
 import { runTimed } from './support/timed-command.mjs';
 
 const UPLOAD_KEY = 'throughput/upload.bin';
 const PUT_KEY = 'throughput/put.bin';
+const CURL_KEY = 'throughput/curl.bin';
 const S3RVER_BUCKET = 'bench';
 const COMMAND_TIMEOUT_MS = 600_000;
 const MIN_WRITE_RATIO = 0.5;

@@ -1,9 +1,14 @@
+import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { runTimed } from './timed-command.mjs';
+
+const PRESIGNED_URL_SECONDS = 3600;
 
 /**
  * Uploads a file with lib-storage's Upload at its default settings (5 MiB parts, 4 in flight) and
@@ -76,4 +81,37 @@ export async function runConcurrently(count, concurrency, operation) {
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return latencies;
+}
+
+/**
+ * Uploads a file with `curl --upload-file` to a presigned PutObject URL and returns the wall time
+ * in milliseconds. The URL travels in the environment, so an error message does not show it.
+ */
+export async function timeCurlPut({ client, bucket }, key, path, timeoutMs) {
+  const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: bucket, Key: key }), {
+    expiresIn: PRESIGNED_URL_SECONDS,
+  });
+  // An empty Expect header stops curl from waiting for "100 Continue" before a large body.
+  const script = 'curl --silent --show-error --fail --header "Expect:" --upload-file "$1" "$S3_URL"';
+  const run = await runTimed('sh', ['-c', script, 'sh', path], {
+    timeoutMs,
+    env: { ...process.env, S3_URL: url },
+  });
+  return run.ms;
+}
+
+/**
+ * Downloads an object with `curl --output` from a presigned GetObject URL into a new file, runs
+ * `sync -f` on it, and returns the wall time of both in milliseconds.
+ */
+export async function timeCurlGetToSyncedFile({ client, bucket }, key, path, timeoutMs) {
+  const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+    expiresIn: PRESIGNED_URL_SECONDS,
+  });
+  const script = 'curl --silent --show-error --fail --output "$1" "$S3_URL" && sync -f "$1"';
+  const run = await runTimed('sh', ['-c', script, 'sh', path], {
+    timeoutMs,
+    env: { ...process.env, S3_URL: url },
+  });
+  return run.ms;
 }

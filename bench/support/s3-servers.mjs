@@ -22,6 +22,16 @@ const S3RVER_ACCESS_KEY = 'S3RVER';
 const S3RVER_REGION = 'us-east-1';
 
 /**
+ * Client settings that send and check checksums only where an operation requires them. With the
+ * SDK's defaults (3.1178), a streamed body is sent `aws-chunked` with a CRC32 trailer, and a
+ * presigned PutObject URL carries the CRC32 of an empty body.
+ */
+export const CHECKSUMS_WHEN_REQUIRED = {
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+};
+
+/**
  * A `lyceum server` child process for the S3 benchmarks. It is a BenchServer whose environment
  * points DOCKER_HOST at a socket path in the workspace that nothing listens on. The server then
  * finds no Docker engine, so it opens no S3 listener on the Docker bridge gateway and listens on
@@ -77,10 +87,14 @@ export class LyceumS3Server extends BenchServer {
     return response.json();
   }
 
-  /** Returns an S3 client with the SDK's default settings and the bucket it may use. */
-  async createClient(durationSeconds) {
+  /**
+   * Returns an S3 client with new credentials and the bucket they may use. The client has the
+   * SDK's default settings, except what `clientOptions` sets.
+   */
+  async createClient(durationSeconds, clientOptions = {}) {
     const issued = await this.issueCredentials(durationSeconds);
     const client = new S3Client({
+      ...clientOptions,
       endpoint: issued.endpoint,
       region: issued.region,
       forcePathStyle: true,
@@ -141,19 +155,17 @@ export class S3rverProcess {
   }
 
   /**
-   * Creates `bucket` and returns an S3 client for it. s3rver 3.7.1 does not decode the
-   * `aws-chunked` bodies that the SDK sends by default to carry a CRC32 trailer, and would store
-   * the chunk framing as part of the object. The client therefore sends and checks checksums only
-   * where an operation requires them.
+   * Creates `bucket` and returns an S3 client for it. s3rver 3.7.1 does not decode `aws-chunked`
+   * bodies and stores their chunk framing as part of the object, so the client uses
+   * CHECKSUMS_WHEN_REQUIRED.
    */
   async createClient(bucket) {
     const client = new S3Client({
+      ...CHECKSUMS_WHEN_REQUIRED,
       endpoint: this.endpoint,
       region: S3RVER_REGION,
       forcePathStyle: true,
       credentials: { accessKeyId: S3RVER_ACCESS_KEY, secretAccessKey: S3RVER_ACCESS_KEY },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     return { client, bucket, endpoint: this.endpoint };
