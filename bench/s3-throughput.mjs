@@ -23,11 +23,7 @@ import {
   timePutObject,
   timeUpload,
 } from './support/s3-operations.mjs';
-import {
-  CHECKSUMS_WHEN_REQUIRED,
-  LyceumS3Server,
-  S3rverProcess,
-} from './support/s3-servers.mjs';
+import { CHECKSUMS_WHEN_REQUIRED, LyceumS3Server, S3rverProcess } from './support/s3-servers.mjs';
 import { summarise } from './support/statistics.mjs';
 import { TempWorkspace } from './support/temp-workspace.mjs';
 import { runTimed } from './support/timed-command.mjs';
@@ -68,19 +64,17 @@ await runBenchmark(
     await s3rver.waitUntilListening();
 
     const credentialSeconds = options.maxMinutes * 60 + 600;
+    const s3rverTarget = await s3rver.createClient(S3RVER_BUCKET);
     const sides = [
       {
         name: 'lyceum',
         target: await lyceum.createClient(credentialSeconds),
+        presigner: await lyceum.createClient(credentialSeconds, CHECKSUMS_WHEN_REQUIRED),
         syncAfterWrite: undefined,
       },
       // s3rver answers before its file is on disk, so a sync -f after each of its uploads shows
       // what the same durability as lyceum's (fsync before answering) would cost it.
-      {
-        name: 's3rver',
-        target: await s3rver.createClient(S3RVER_BUCKET),
-        syncAfterWrite: s3rverDir,
-      },
+      { name: 's3rver', target: s3rverTarget, presigner: s3rverTarget, syncAfterWrite: s3rverDir },
     ];
     const idleRssKib = readProcStatusKib(lyceum.pid, 'VmRSS');
     console.log(
@@ -89,7 +83,8 @@ await runBenchmark(
     console.log(`s3rver ${s3rver.endpoint} (pid ${s3rver.pid}), directory ${s3rverDir}`);
     console.log(
       `${options.repeats} rounds of cp, then each server in turn (the order alternates):\n` +
-        'Upload, PutObject, and a GetObject of each of the two objects. Tables show medians.',
+        'Upload, PutObject, a GetObject of each of the two objects, and a PUT and GET with curl.\n' +
+        'Tables show medians.',
     );
 
     const serverSampler = new MemorySampler(lyceum.pid);
@@ -122,7 +117,7 @@ await runBenchmark(
   },
 );
 
-/** One cp and, for each server, an Upload, a PutObject and a GetObject of each stored object. */
+/** One cp and, for each server, the SDK's transfers and then curl's. */
 async function measureRound({ workspace, source, sourceSha256, options, ordered }) {
   const copy = join(workspace.filesDir, 'copy.bin');
   const copyRun = await runTimed('sh', ['-c', 'cp "$1" "$2" && sync -f "$2"', 'sh', source, copy], {
@@ -138,9 +133,10 @@ async function measureRound({ workspace, source, sourceSha256, options, ordered 
 }
 
 /**
- * Writes the source through one server twice (Upload and PutObject) and reads both objects back
- * into files, each followed by `sync -f` as cp is. Every file read back must have the source's
- * SHA-256. Hashing and deleting are not timed.
+ * Writes the source through one server with the SDK twice (Upload and PutObject) and reads both
+ * objects back into files, each followed by `sync -f` as cp is. Then curl does one PUT and one GET
+ * with presigned URLs, which shows the server's speed without the SDK's. Every file read back must
+ * have the source's SHA-256. Hashing and deleting are not timed.
  */
 async function measureSide({ side, workspace, source, sourceSha256, options }) {
   const { target } = side;
@@ -157,24 +153,36 @@ async function measureSide({ side, workspace, source, sourceSha256, options }) {
   );
   measured.putSyncedMs = measured.putMs + (await syncAfterWrite(side));
 
+  const downloaded = join(workspace.filesDir, 'downloaded.bin');
+  const expectSource = async (description) => {
+    const actual = await sha256OfFile(downloaded);
+    await rm(downloaded);
+    if (actual !== sourceSha256) {
+      throw new Error(
+        `${side.name}: ${description} returned the wrong content: SHA-256 ${actual}, ` +
+          `expected ${sourceSha256}.`,
+      );
+    }
+  };
   for (const key of [UPLOAD_KEY, PUT_KEY]) {
-    const downloaded = join(workspace.filesDir, 'downloaded.bin');
     const getMs = await timeGetObjectToFile(target, key, downloaded, timeoutMs).catch((error) =>
       rethrowWithContext(error, `${side.name}: GetObject of ${key}`),
     );
     const sync = await runTimed('sync', ['-f', downloaded], { timeoutMs });
     measured.reads.push(getMs + sync.ms);
-    const actual = await sha256OfFile(downloaded);
-    await rm(downloaded);
-    if (actual !== sourceSha256) {
-      throw new Error(
-        `${side.name}: GetObject of ${key} returned the wrong content: SHA-256 ${actual}, ` +
-          `expected ${sourceSha256}.`,
-      );
-    }
+    await expectSource(`GetObject of ${key}`);
   }
-  await deleteObject(target, UPLOAD_KEY, timeoutMs);
-  await deleteObject(target, PUT_KEY, timeoutMs);
+
+  measured.curlPutMs = await timeCurlPut(side.presigner, CURL_KEY, source, timeoutMs);
+  measured.curlReadMs = await timeCurlGetToSyncedFile(
+    side.presigner,
+    CURL_KEY,
+    downloaded,
+    timeoutMs,
+  );
+  await expectSource(`curl GET of ${CURL_KEY}`);
+
+  for (const key of [UPLOAD_KEY, PUT_KEY, CURL_KEY]) await deleteObject(target, key, timeoutMs);
   return measured;
 }
 
@@ -200,6 +208,8 @@ function summariseRounds(rounds, sizeBytes) {
     put: summarise(rounds.map((round) => round[name].putMs)),
     putSynced: summarise(rounds.map((round) => round[name].putSyncedMs)),
     read: summarise(rounds.flatMap((round) => round[name].reads)),
+    curlPut: summarise(rounds.map((round) => round[name].curlPutMs)),
+    curlRead: summarise(rounds.map((round) => round[name].curlReadMs)),
   });
   return {
     count: rounds.length,
@@ -219,11 +229,15 @@ function printThroughput(results, sizeBytes) {
       ['lyceum Upload (lib-storage defaults)', lyceum.upload],
       ['lyceum PutObject (file stream)', lyceum.put],
       ['lyceum GetObject to a file + sync -f', lyceum.read],
+      ['lyceum PUT with curl (presigned URL)', lyceum.curlPut],
+      ['lyceum GET with curl to a file + sync -f', lyceum.curlRead],
       ['s3rver Upload (lib-storage defaults)', s3rver.upload],
       ['s3rver Upload, then sync -f', s3rver.uploadSynced],
       ['s3rver PutObject (file stream)', s3rver.put],
       ['s3rver PutObject, then sync -f', s3rver.putSynced],
       ['s3rver GetObject to a file + sync -f', s3rver.read],
+      ['s3rver PUT with curl (presigned URL)', s3rver.curlPut],
+      ['s3rver GET with curl to a file + sync -f', s3rver.curlRead],
     ].map(([label, stats]) => [
       label,
       formatMs(stats.median),
@@ -252,6 +266,8 @@ function printComparison(results, sizeBytes) {
       ['PutObject (file stream)', lyceum.put, s3rver.put],
       ['PutObject vs s3rver PutObject, then sync -f', lyceum.put, s3rver.putSynced],
       ['GetObject to a file + sync -f', lyceum.read, s3rver.read],
+      ['PUT with curl', lyceum.curlPut, s3rver.curlPut],
+      ['GET with curl to a file + sync -f', lyceum.curlRead, s3rver.curlRead],
     ].map(([label, ours, theirs]) => [
       label,
       formatMbPerSecond(sizeBytes, ours.median),

@@ -1,3 +1,4 @@
+/* global AbortSignal -- a Node.js global, which the ESLint config does not declare */
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -92,7 +93,8 @@ export async function timeCurlPut({ client, bucket }, key, path, timeoutMs) {
     expiresIn: PRESIGNED_URL_SECONDS,
   });
   // An empty Expect header stops curl from waiting for "100 Continue" before a large body.
-  const script = 'curl --silent --show-error --fail --header "Expect:" --upload-file "$1" "$S3_URL"';
+  const script =
+    'curl --silent --show-error --fail --header "Expect:" --upload-file "$1" "$S3_URL"';
   const run = await runTimed('sh', ['-c', script, 'sh', path], {
     timeoutMs,
     env: { ...process.env, S3_URL: url },

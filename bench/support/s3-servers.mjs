@@ -1,3 +1,4 @@
+/* global fetch -- a Node.js global, which the ESLint config does not declare */
 import process from 'node:process';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';

@@ -6,6 +6,20 @@ import { planMounts } from '../mounts/index.js';
 import type { DockerRunSpec } from '../runs/run-record.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A Docker image reference: [registry[:port]/]name[:tag][@digest], in lowercase path parts. */
+const IMAGE_REFERENCE =
+  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/;
+
+/** Checks an image reference, so a bad one is rejected before a run exists. */
+export function validateImageReference(image: string, field: string): string {
+  if (!IMAGE_REFERENCE.test(image)) {
+    throw new UnprocessableInputError(
+      `${field} ${JSON.stringify(image)} is not a valid image reference; use a name such as ` +
+        'python:3.12-slim or registry.example.com/team/trainer:v2.',
+    );
+  }
+  return image;
+}
 
 /** The body of `POST /execution/image/start`, with Lyceum's field names. */
 export const dockerStartBody = z.object({
@@ -31,7 +45,7 @@ export function toDockerRunSpec(raw: unknown, config: ServerConfig): DockerRunSp
   const body = dockerStartBody.parse(raw);
   const spec: DockerRunSpec = {
     kind: 'docker',
-    image: body.docker_image_ref,
+    image: validateImageReference(body.docker_image_ref, 'docker_image_ref'),
     command: body.docker_run_cmd ?? undefined,
     env: parseEnv(body.docker_run_env ?? undefined),
     enableS3Mount: body.enable_s3_mount ?? undefined,

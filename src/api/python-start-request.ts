@@ -4,7 +4,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
 import { UnprocessableInputError } from '../errors/index.js';
 import type { PythonRunSpec } from '../runs/run-record.js';
-import { resolveTimeout } from './docker-start-request.js';
+import { resolveTimeout, validateImageReference } from './docker-start-request.js';
 
 const MAX_SOURCE_BYTES = 10 * 1024 * 1024;
 
@@ -48,7 +48,7 @@ export function toPythonRunSpec(raw: unknown, config: ServerConfig): PythonRunSp
     importFiles,
     requirements: body.requirements_content?.trim() ? body.requirements_content : undefined,
     args: body.args ?? [],
-    image: body.image ?? config.defaultPythonImage,
+    image: validateImageReference(body.image ?? config.defaultPythonImage, 'image'),
     timeoutSeconds: resolveTimeout(body.timeout ?? undefined, config),
     pullPolicy: (body.pull_policy ?? config.defaultPullPolicy) as PythonRunSpec['pullPolicy'],
     executionType: body.execution_type ?? 'cpu',

@@ -27,20 +27,33 @@ export interface ClientConfigInputs {
   configFile: ConfigFile | undefined;
   /** The key a local server left for the CLI of the same user, if readable. */
   localServerKey: string | undefined;
+  /** The URL that local server listens at, if it recorded one. */
+  localServerUrl?: string | undefined;
 }
 
 /**
  * Decides the API key and URL the CLI uses. `LYCEUM_API_KEY` and `LYCEUM_API_URL` win over the
- * config file; without either, the CLI talks to a server on this machine and uses the key that
- * server left in its data directory.
+ * config file. Without either, the CLI talks to the server whose data directory it finds
+ * (`LYCEUM_DATA_DIR` or the default), at the URL that server recorded, with the key it left there;
+ * that key is also used for an explicit URL that points at that same server.
  */
 export function resolveClientConfig(inputs: ClientConfigInputs): ClientConfig {
-  const { env, configFile, localServerKey } = inputs;
+  const { env, configFile, localServerKey, localServerUrl } = inputs;
   const [baseUrl, baseUrlSource]: [string, ConfigSource] = env.LYCEUM_API_URL
     ? [env.LYCEUM_API_URL, 'environment']
     : configFile?.base_url
       ? [configFile.base_url, 'config file']
-      : [DEFAULT_BASE_URL, 'default'];
+      : localServerKey && localServerUrl
+        ? [localServerUrl, 'local server']
+        : [DEFAULT_BASE_URL, 'default'];
+  const normalisedUrl = baseUrl.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(normalisedUrl)) {
+    const where =
+      baseUrlSource === 'environment' ? 'LYCEUM_API_URL' : 'base_url in the config file';
+    throw new InvalidInputError(
+      `${where} ${JSON.stringify(baseUrl)} is not an http:// or https:// URL; write it as http://127.0.0.1:8790.`,
+    );
+  }
 
   let apiKey: string | undefined;
   let apiKeySource: ConfigSource = 'none';
@@ -48,10 +61,31 @@ export function resolveClientConfig(inputs: ClientConfigInputs): ClientConfig {
     [apiKey, apiKeySource] = [env.LYCEUM_API_KEY, 'environment'];
   } else if (configFile?.api_key) {
     [apiKey, apiKeySource] = [configFile.api_key, 'config file'];
-  } else if (localServerKey && baseUrlSource === 'default') {
+  } else if (localServerKey && talksToLocalServer(normalisedUrl, baseUrlSource, localServerUrl)) {
     [apiKey, apiKeySource] = [localServerKey, 'local server'];
   }
-  return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, baseUrlSource, apiKeySource };
+  return { baseUrl: normalisedUrl, apiKey, baseUrlSource, apiKeySource };
+}
+
+/** True when the CLI's URL is the local server's, so that server's key may be used. */
+function talksToLocalServer(
+  baseUrl: string,
+  source: ConfigSource,
+  localServerUrl: string | undefined,
+): boolean {
+  if (source === 'default' || source === 'local server') return true;
+  return localServerUrl !== undefined && sameServer(baseUrl, localServerUrl);
+}
+
+function sameServer(left: string, right: string): boolean {
+  try {
+    const [a, b] = [new URL(left), new URL(right)];
+    const loopback = (host: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(host);
+    const sameHost = a.hostname === b.hostname || (loopback(a.hostname) && loopback(b.hostname));
+    return sameHost && a.port === b.port && a.protocol === b.protocol;
+  } catch {
+    return false;
+  }
 }
 
 export function configFilePath(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
@@ -77,8 +111,17 @@ export async function writeConfigFile(path: string, config: ConfigFile): Promise
 
 /** Reads the local server's key for this user, or undefined when there is none or it is unreadable. */
 export function readLocalServerKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return readSmallFile(dataDirLayout(defaultDataDir(env)).localKey);
+}
+
+/** Reads the URL the local server recorded on its last start, or undefined. */
+export function readLocalServerUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return readSmallFile(dataDirLayout(defaultDataDir(env)).localUrl);
+}
+
+function readSmallFile(path: string): string | undefined {
   try {
-    return readFileSync(dataDirLayout(defaultDataDir(env)).localKey, 'utf8').trim() || undefined;
+    return readFileSync(path, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }
@@ -90,5 +133,6 @@ export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientCo
     env,
     configFile: readConfigFile(configFilePath(env)),
     localServerKey: readLocalServerKey(env),
+    localServerUrl: readLocalServerUrl(env),
   });
 }

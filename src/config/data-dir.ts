@@ -18,6 +18,10 @@ export function dataDirLayout(dataDir: string) {
     runOutput: join(dataDir, 'runs'),
     /** A key of the default account for the CLI of the same user on this machine (mode 0600). */
     localKey: join(dataDir, 'local-cli-key'),
+    /** The URL the server listens at, written on every start, so the local CLI finds it. */
+    localUrl: join(dataDir, 'local-cli-url'),
+    /** The process id of the server using this directory, so a second server refuses to start. */
+    pidFile: join(dataDir, 'server.pid'),
     /** The id that labels this server's containers, so servers sharing an engine leave each other's alone. */
     serverId: join(dataDir, 'server-id'),
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { LyceumError } from '../errors/index.js';
 import type { AccountRegistry } from '../accounts/account-registry.js';
 import type { DataDirLayout } from '../config/data-dir.js';
 
@@ -38,4 +39,32 @@ export async function ensureDefaultAccount(
   const local = accounts.createKey(DEFAULT_ACCOUNT, 'local-cli');
   await writeFile(layout.localKey, `${local.key}\n`, { mode: 0o600 });
   return { apiKey: printed.key, bucketName: account.bucketName };
+}
+
+/**
+ * Records this process as the data directory's server, refusing to start when another live
+ * process already is, since two servers would each drive the same runs and files.
+ * Returns a function that releases the record.
+ */
+export async function lockDataDir(layout: DataDirLayout): Promise<() => Promise<void>> {
+  const recorded = Number((await readFile(layout.pidFile, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(recorded) && recorded > 0 && recorded !== process.pid && isAlive(recorded)) {
+    throw new LyceumError(
+      `Another lyceum server (pid ${recorded}) is using the data directory ${layout.root}; ` +
+        'stop it first, or start this one with another --data-dir.',
+    );
+  }
+  await writeFile(layout.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  return async () => {
+    await rm(layout.pidFile, { force: true });
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -5,6 +6,7 @@ import { AccountRegistry } from '../accounts/account-registry.js';
 import { buildApp } from '../api/app.js';
 import { dataDirLayout } from '../config/data-dir.js';
 import type { ServerConfig } from '../config/server-config.js';
+import { LyceumError } from '../errors/index.js';
 import { openDatabase } from '../db/database.js';
 import type { ContainerEngine } from '../runs/container-engine.js';
 import { DockerEngine } from '../runs/docker-engine.js';
@@ -17,7 +19,12 @@ import { CredentialStore } from '../storage/credential-store.js';
 import { DirectoryStore } from '../storage/directory-store.js';
 import { MultipartUploads } from '../storage/multipart-uploads.js';
 import { MetadataIndex } from '../storage/metadata-index.js';
-import { ensureDefaultAccount, prepareDataDir, readServerId } from './bootstrap-data-dir.js';
+import {
+  ensureDefaultAccount,
+  lockDataDir,
+  prepareDataDir,
+  readServerId,
+} from './bootstrap-data-dir.js';
 import { startHousekeeping } from './housekeeping.js';
 
 /** A server that is listening; `close` stops it and leaves running containers to the next start. */
@@ -43,6 +50,7 @@ export async function startServer(
   const logger = options.logger ?? pino({ level: process.env.LYCEUM_LOG_LEVEL ?? 'info' });
   const layout = dataDirLayout(config.dataDir);
   await prepareDataDir(layout);
+  const unlock = await lockDataDir(layout);
   const db = openDatabase(layout.database);
   const accounts = new AccountRegistry(db);
   const store = new DirectoryStore({
@@ -97,7 +105,11 @@ export async function startServer(
       logger: logger.child({ component: 's3' }),
     },
     logger,
-  );
+  ).catch(async (error: unknown) => {
+    db.close();
+    await unlock();
+    throw explainListenError(error, config.host, config.s3Port, '--s3-port');
+  });
   s3ForRuns.url = config.s3PublicUrlForRuns ?? s3.gatewayUrl;
   const housekeeping = startHousekeeping({ uploads, credentials, config, logger });
 
@@ -114,8 +126,18 @@ export async function startServer(
     { config, accounts, store, runs, credentials, s3Endpoint, publicUrl: () => publicUrl },
     logger,
   );
-  const address = await app.listen({ host: config.host, port: config.port });
+  const address = await app
+    .listen({ host: config.host, port: config.port })
+    .catch(async (error) => {
+      clearInterval(housekeeping);
+      runs.detachAll();
+      await s3.close();
+      db.close();
+      await unlock();
+      throw explainListenError(error, config.host, config.port, '--port');
+    });
   publicUrl ||= listenedUrl(app, config.host);
+  await writeFile(layout.localUrl, `${publicUrl}\n`, { mode: 0o600 });
   logger.info({ address, dataDir: config.dataDir }, 'Lyceum server listening');
 
   let closed: Promise<void> | undefined;
@@ -126,6 +148,7 @@ export async function startServer(
       clearInterval(housekeeping);
       await Promise.all([app.close(), s3.close()]);
       db.close();
+      await unlock();
       logger.info('Stopped server');
     })();
     return closed;
@@ -150,4 +173,23 @@ function listenedUrl(app: FastifyInstance, host: string): string {
   const bracketed =
     reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
   return `http://${bracketed}:${port}`;
+}
+
+/** Turns "address in use" and similar listen errors into a message that says what to change. */
+function explainListenError(error: unknown, host: string, port: number, flag: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new LyceumError(
+      `Port ${port} on ${host} is already in use (another lyceum server?); stop that process or ` +
+        `choose another port with ${flag}.`,
+      { cause: error },
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+    return new LyceumError(
+      `Cannot listen on ${host}:${port} (${code}); check --host and ${flag}.`,
+      { cause: error },
+    );
+  }
+  return error;
 }

@@ -157,3 +157,96 @@ describe('lyceum CLI errors', () => {
     expect(JSON.parse(json.stdout)).toEqual([]);
   });
 });
+
+describe('lyceum CLI setup errors', () => {
+  it('rejects a URL without a scheme', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'ls'], {
+      env: { LYCEUM_API_URL: '127.0.0.1:8790' },
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'LYCEUM_API_URL "127.0.0.1:8790" is not an http:// or https:// URL',
+    );
+  });
+
+  it('finds the local server without configuration', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['auth', 'status', '--json'], {
+      env: { LYCEUM_API_URL: '', LYCEUM_API_KEY: '', LYCEUM_DATA_DIR: server.dataDir },
+    });
+    const status = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(status.base_url).toBe(server.url);
+    expect(status.api_key_source).toBe('local server');
+    expect(status.accepted).toBe(true);
+  });
+
+  it('rejects accounts commands outside a data directory', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli([
+      'accounts',
+      'list',
+      '--data-dir',
+      join(server.dataDir, 'elsewhere'),
+    ]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('has no lyceum.db');
+    expect(await readdir(server.dataDir)).not.toContain('elsewhere');
+  });
+
+  it('downloads into a new folder named with a slash', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'x.txt']);
+    const result = await server.cli(['storage', 'download', 'x.txt', '-o', 'fresh/']);
+    expect(result.exitCode).toBe(0);
+    expect(await readFile(join(server.dataDir, 'fresh', 'x.txt'), 'utf8')).toBe('x');
+  });
+
+  it('rejects an invalid image name before starting', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['docker', 'run', 'Bad Image!', '-c', 'true']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('not a valid image reference');
+    expect(await (await server.api('/workloads/list')).json()).toEqual([]);
+  });
+
+  it('refuses a second server on the same data directory', async () => {
+    await using server = await startTestServer();
+    const { writeFile: write } = await import('node:fs/promises');
+    const { spawn } = await import('node:child_process');
+    const other = spawn('sleep', ['30']);
+    try {
+      await write(join(server.dataDir, 'server.pid'), `${other.pid}\n`);
+      const result = await server.cli([
+        'server',
+        '--data-dir',
+        server.dataDir,
+        '--port',
+        '0',
+        '--s3-port',
+        '0',
+      ]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(`Another lyceum server (pid ${other.pid})`);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('explains a port in use', async () => {
+    await using server = await startTestServer();
+    const port = new URL(server.url).port;
+    const result = await server.cli([
+      'server',
+      '--data-dir',
+      join(server.dataDir, 'second'),
+      '--port',
+      port,
+      '--s3-port',
+      '0',
+    ]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+  });
+});

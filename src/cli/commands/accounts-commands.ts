@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors/index.js';
 import { dataDirLayout, defaultDataDir } from '../../config/data-dir.js';
 import type { CliContext } from '../cli-context.js';
 import { printResult } from '../cli-context.js';
@@ -23,6 +25,12 @@ export function registerAccountsCommands(program: Command, context: CliContext):
     const { AccountRegistry } = await import('../../accounts/account-registry.js');
     const dataDir = selectedDataDir ?? defaultDataDir(context.env);
     const layout = dataDirLayout(dataDir);
+    if (!existsSync(layout.database)) {
+      throw new InvalidInputError(
+        `No lyceum server data directory at ${dataDir} (it has no lyceum.db); pass the server's ` +
+          '--data-dir, or start the server once with that directory.',
+      );
+    }
     const db = openDatabase(layout.database);
     return { db, layout, registry: new AccountRegistry(db) };
   };

@@ -77,7 +77,14 @@ export function dockerStartBody(
         : undefined;
   const body: Record<string, unknown> = {
     docker_image_ref: image,
-    docker_run_env: options.env.map((entry) => expandEnv(entry, env)).join('\n'),
+    // An object keeps values with newlines whole, which KEY=value lines cannot.
+    docker_run_env: Object.fromEntries(
+      options.env.map((entry) => {
+        const expanded = expandEnv(entry, env);
+        const equals = expanded.indexOf('=');
+        return [expanded.slice(0, equals), expanded.slice(equals + 1)];
+      }),
+    ),
     enable_s3_mount: options.s3 !== false,
   };
   if (command !== undefined) body.docker_run_cmd = command;

@@ -208,6 +208,11 @@ async function downloadTarget(key: string, output: string | undefined): Promise<
   if (output === undefined) return fileName;
   const stats = await stat(output).catch(() => undefined);
   if (stats?.isDirectory()) return join(output, fileName);
+  // A trailing "/" names a folder, made if missing, as cp and aws s3 cp read it.
+  if (output.endsWith('/')) {
+    await mkdir(output, { recursive: true });
+    return join(output, fileName);
+  }
   await mkdir(dirname(resolve(output)), { recursive: true });
   return output;
 }

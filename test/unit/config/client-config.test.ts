@@ -246,3 +246,27 @@ describe('config file on disk', () => {
     expect(await readFile(path, 'utf8')).toBe('{\n  "api_key": "lk_abc"\n}\n');
   });
 });
+
+describe('resolveClientConfig with a recorded local server URL', () => {
+  const local = { localServerKey: 'lk_local', localServerUrl: 'http://127.0.0.1:18900' };
+
+  it('uses the recorded URL without configuration', () => {
+    const config = resolveClientConfig({ env: {}, configFile: undefined, ...local });
+    expect(config.baseUrl).toBe('http://127.0.0.1:18900');
+    expect(config.baseUrlSource).toBe('local server');
+    expect(config.apiKey).toBe('lk_local');
+  });
+
+  it('uses the local key for the same server', () => {
+    const env = { LYCEUM_API_URL: 'http://localhost:18900/' };
+    const config = resolveClientConfig({ env, configFile: undefined, ...local });
+    expect(config.apiKey).toBe('lk_local');
+    expect(config.apiKeySource).toBe('local server');
+  });
+
+  it('keeps the local key from another server', () => {
+    const env = { LYCEUM_API_URL: 'http://127.0.0.1:9999' };
+    const config = resolveClientConfig({ env, configFile: undefined, ...local });
+    expect(config.apiKey).toBeUndefined();
+  });
+});

@@ -12,11 +12,15 @@ describe('OutputMasker', () => {
   });
 
   it('masks a secret split across chunks', () => {
-    expect(run(new OutputMasker(['s3cr3t']), ['key=s3', 'cr', '3t done'])).toBe('key=******** done');
+    expect(run(new OutputMasker(['s3cr3t']), ['key=s3', 'cr', '3t done'])).toBe(
+      'key=******** done',
+    );
   });
 
   it('masks every occurrence of several secrets', () => {
-    expect(run(new OutputMasker(['aaa', 'bbb']), ['aaa bbb aaa'])).toBe('******** ******** ********');
+    expect(run(new OutputMasker(['aaa', 'bbb']), ['aaa bbb aaa'])).toBe(
+      '******** ******** ********',
+    );
   });
 
   it('passes output that cannot start a secret at once', () => {

@@ -17,7 +17,7 @@ describe('dockerStartBody', () => {
   it('builds minimal body', () => {
     expect(dockerStartBody('alpine', [], options(), {})).toEqual({
       docker_image_ref: 'alpine',
-      docker_run_env: '',
+      docker_run_env: {},
       enable_s3_mount: true,
     });
   });
@@ -76,19 +76,24 @@ describe('dockerStartBody', () => {
     expect(body.s3_mount_path).toBe('/data/');
   });
 
-  it('joins -e entries as lines', () => {
+  it('maps -e entries by name', () => {
     const body = dockerStartBody('alpine', [], options({ env: ['A=1', 'B=x=y'] }), {});
-    expect(body.docker_run_env).toBe('A=1\nB=x=y');
+    expect(body.docker_run_env).toEqual({ A: '1', B: 'x=y' });
+  });
+
+  it('keeps a newline inside a value', () => {
+    const body = dockerStartBody('alpine', [], options({ env: ['A=1\nB=2'] }), {});
+    expect(body.docker_run_env).toEqual({ A: '1\nB=2' });
   });
 
   it('copies -e KEY from given environment', () => {
     const body = dockerStartBody('alpine', [], options({ env: ['TOKEN'] }), { TOKEN: 'abc' });
-    expect(body.docker_run_env).toBe('TOKEN=abc');
+    expect(body.docker_run_env).toEqual({ TOKEN: 'abc' });
   });
 
   it('copies empty value of set KEY', () => {
     const body = dockerStartBody('alpine', [], options({ env: ['EMPTY'] }), { EMPTY: '' });
-    expect(body.docker_run_env).toBe('EMPTY=');
+    expect(body.docker_run_env).toEqual({ EMPTY: '' });
   });
 
   describe('-e KEY unset', () => {

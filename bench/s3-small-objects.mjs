@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+/* global AbortSignal -- a Node.js global, which the ESLint config does not declare */
+// Measures PutObject and GetObject calls per second for small objects, lyceum against s3rver.
+import console from 'node:console';
+import { Buffer } from 'node:buffer';
+import { randomFillSync } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { checkTarget, printTable, printTargets } from './support/report.mjs';
+import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
+import { runConcurrently } from './support/s3-operations.mjs';
+import { LyceumS3Server, S3rverProcess } from './support/s3-servers.mjs';
+import { median } from './support/statistics.mjs';
+import { TempWorkspace } from './support/temp-workspace.mjs';
+
+const OBJECT_COUNT = 1000;
+const OBJECT_BYTES = 4096;
+const WARM_UP_COUNT = 50;
+const CONCURRENCIES = [1, 8];
+const S3RVER_BUCKET = 'bench';
+const REQUEST_TIMEOUT_MS = 60_000;
+const MIN_S3RVER_RATIO = 2;
+
+await runBenchmark(
+  {
+    name: 's3-small-objects',
+    description: `${OBJECT_COUNT} PutObject then ${OBJECT_COUNT} GetObject calls of ${OBJECT_BYTES / 1024} KiB objects, lyceum vs s3rver`,
+    defaults: { repeats: 3, maxMinutes: 20 },
+  },
+  async ({ options, deadline, defer }) => {
+    const workspace = await TempWorkspace.create('s3-small-objects');
+    defer(() => workspace.remove());
+    const lyceum = LyceumS3Server.spawn(workspace);
+    defer(() => lyceum.stop());
+    const s3rverDir = join(workspace.root, 's3rver');
+    await mkdir(s3rverDir);
+    const s3rver = S3rverProcess.spawn({
+      directory: s3rverDir,
+      logPath: join(workspace.root, 's3rver.log'),
+    });
+    defer(() => s3rver.stop());
+    await lyceum.waitUntilListening();
+    await s3rver.waitUntilListening();
+
+    const sides = [
+      { name: 'lyceum', target: await lyceum.createClient(options.maxMinutes * 60 + 600) },
+      { name: 's3rver', target: await s3rver.createClient(S3RVER_BUCKET) },
+    ];
+    console.log(
+      `lyceum ${sides[0].target.endpoint} (pid ${lyceum.pid}), data directory ${workspace.dataDir}`,
+    );
+    console.log(`s3rver ${s3rver.endpoint} (pid ${s3rver.pid}), directory ${s3rverDir}`);
+    const bodies = Array.from({ length: OBJECT_COUNT }, () =>
+      randomFillSync(Buffer.alloc(OBJECT_BYTES)),
+    );
+    for (const side of sides) {
+      const warmUp = bodies.slice(0, WARM_UP_COUNT);
+      await putAndGetAll(side, 'small/warm-up', warmUp, CONCURRENCIES.at(-1));
+    }
+    console.log(
+      `${WARM_UP_COUNT} warm-up objects on each server, then ${options.repeats} rounds. In each round ` +
+        'each server in turn (the order alternates)\nstores new keys and reads them back, ' +
+        `sequentially and then ${CONCURRENCIES.at(-1)} calls at a time. Tables show medians.`,
+    );
+
+    const rounds = [];
+    for (let round = 0; round < options.repeats; round++) {
+      if (round > 0 && budgetSpent(deadline, `${round} of ${options.repeats} rounds`)) break;
+      const measured = {};
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+        measured[side.name] = {};
+        for (const concurrency of CONCURRENCIES) {
+          const prefix = `small/round-${round + 1}/concurrency-${concurrency}`;
+          measured[side.name][concurrency] = await putAndGetAll(side, prefix, bodies, concurrency);
+        }
+      }
+      rounds.push(measured);
+    }
+
+    const results = summariseRounds(rounds);
+    printResults(results, rounds.length);
+    console.log('');
+    const targets = results.map((row) =>
+      checkTarget({
+        label: `lyceum / s3rver ${row.label} calls per second`,
+        measured: row.lyceum.opsPerSecond / row.s3rver.opsPerSecond,
+        bound: 'at least',
+        limit: MIN_S3RVER_RATIO,
+        unit: 'x',
+      }),
+    );
+    printTargets(targets);
+    return targets;
+  },
+);
+
+/**
+ * Stores every body under `prefix` with PutObject, then reads each back with GetObject and checks
+ * its bytes, with at most `concurrency` calls in flight. Returns each phase's wall time and the
+ * latency of every call, in milliseconds.
+ */
+async function putAndGetAll({ name, target }, prefix, bodies, concurrency) {
+  const { client, bucket } = target;
+  const keyOf = (index) => `${prefix}/object-${String(index).padStart(6, '0')}`;
+  const timeout = () => ({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+
+  let start = performance.now();
+  const putLatencies = await runConcurrently(bodies.length, concurrency, (index) =>
+    client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: keyOf(index), Body: bodies[index] }),
+      timeout(),
+    ),
+  );
+  const putMs = performance.now() - start;
+
+  start = performance.now();
+  const getLatencies = await runConcurrently(bodies.length, concurrency, async (index) => {
+    const response = await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: keyOf(index) }),
+      timeout(),
+    );
+    const bytes = await response.Body.transformToByteArray();
+    if (!bodies[index].equals(bytes)) {
+      throw new Error(
+        `${name}: GetObject of ${keyOf(index)} returned ${bytes.length} bytes that differ ` +
+          `from the ${bodies[index].length} bytes stored.`,
+      );
+    }
+  });
+  const getMs = performance.now() - start;
+
+  return {
+    put: { opsPerSecond: bodies.length / (putMs / 1000), latencies: putLatencies },
+    get: { opsPerSecond: bodies.length / (getMs / 1000), latencies: getLatencies },
+  };
+}
+
+/**
+ * Returns one row per operation and concurrency, with each server's median calls per second over
+ * the rounds and the percentiles of all calls' latencies.
+ */
+function summariseRounds(rounds) {
+  if (rounds.length === 0) throw new Error('No round finished.');
+  const rows = [];
+  for (const operation of ['put', 'get']) {
+    for (const concurrency of CONCURRENCIES) {
+      const summarise = (side) => {
+        const phases = rounds.map((round) => round[side][concurrency][operation]);
+        const latencies = phases.flatMap((phase) => phase.latencies);
+        return {
+          opsPerSecond: median(phases.map((phase) => phase.opsPerSecond)),
+          p50: percentile(latencies, 0.5),
+          p99: percentile(latencies, 0.99),
+        };
+      };
+      const name = operation === 'put' ? 'PutObject' : 'GetObject';
+      rows.push({
+        label: `${name}, ${concurrency === 1 ? 'sequential' : `${concurrency} at a time`}`,
+        lyceum: summarise('lyceum'),
+        s3rver: summarise('s3rver'),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Returns the nearest-rank percentile (`fraction` from 0 to 1) of a non-empty list. */
+function percentile(values, fraction) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil(fraction * sorted.length));
+  return sorted[rank - 1];
+}
+
+function printResults(rows, roundCount) {
+  console.log('');
+  printTable(
+    ['operation', 'lyceum calls/s', 's3rver calls/s', 'lyceum / s3rver'],
+    rows.map((row) => [
+      row.label,
+      row.lyceum.opsPerSecond.toFixed(0),
+      row.s3rver.opsPerSecond.toFixed(0),
+      `${(row.lyceum.opsPerSecond / row.s3rver.opsPerSecond).toFixed(2)}x`,
+    ]),
+  );
+  console.log('');
+  printTable(
+    ['latency of one call', 'lyceum p50 ms', 'lyceum p99 ms', 's3rver p50 ms', 's3rver p99 ms'],
+    rows.map((row) => [
+      row.label,
+      row.lyceum.p50.toFixed(1),
+      row.lyceum.p99.toFixed(1),
+      row.s3rver.p50.toFixed(1),
+      row.s3rver.p99.toFixed(1),
+    ]),
+  );
+  console.log(
+    `${roundCount} rounds of ${OBJECT_COUNT} calls per row and server; every GetObject returned the bytes stored.\n` +
+      'lyceum fsyncs each object and its folder before it answers a PutObject; s3rver fsyncs nothing.',
+  );
+}
