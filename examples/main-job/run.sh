@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: upload a CSV to the bucket, run a container that reads it from /mnt/s3 and writes
 # a summary back, then download the summary. Starts a lyceum server on this machine if none
-# answers on LYCEUM_API_URL (default http://127.0.0.1:8790), and stops it again at the end.
+# answers on LYCEUM_API_URL (default http://127.0.0.1:8790), on that URL's port, and stops it
+# again at the end.
 #
 # IMAGE picks the container image (default lyceum-test/python:2, which scripts/setup-host.sh builds
 # locally); PULL the pull policy (default never, so nothing is fetched from a registry).
@@ -28,7 +29,9 @@ trap cleanup EXIT
 
 if ! curl -fsS "$url/health" >/dev/null 2>&1; then
   echo "Starting a lyceum server (log: $work/server.log)"
-  node "$repo/bin/lyceum.js" server >"$work/server.log" 2>&1 &
+  port="${url##*:}"
+  port="${port%%/*}"
+  node "$repo/bin/lyceum.js" server --port "$port" --s3-port "${LYCEUM_S3_PORT:-0}" >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
     curl -fsS "$url/health" >/dev/null 2>&1 && break
