@@ -31,7 +31,7 @@ const GROWTH_FLAG_RATIO = 1.5;
 await runBenchmark(
   {
     name: 's3-listing',
-    description: `ListObjectsV2 of ${FILE_COUNT} files written into the bucket folder plus ${API_OBJECT_COUNT} PutObject keys, ${PAGE_SIZE} per page`,
+    description: `ListObjectsV2, ${PAGE_SIZE} keys per page, of files written into the bucket folder plus ${API_OBJECT_COUNT} PutObject keys`,
     defaults: { maxMinutes: 30 },
   },
   async ({ options, deadline, defer }) => {
@@ -270,7 +270,11 @@ function printPageGrowth({ cold, warm }) {
     const groups = [];
     for (let first = 0; first < pageMs.length; first += size) {
       const group = pageMs.slice(first, first + size);
-      groups.push({ first: first + 1, last: first + group.length, meanMs: mean(group) });
+      const last = first + group.length;
+      groups.push({
+        pages: last === first + 1 ? `${last}` : `${first + 1}-${last}`,
+        meanMs: mean(group),
+      });
     }
     return groups;
   };
@@ -282,7 +286,7 @@ function printPageGrowth({ cold, warm }) {
     Array.from({ length: Math.max(coldGroups.length, warmGroups.length) }, (_, index) => {
       const group = coldGroups[index] ?? warmGroups[index];
       return [
-        `${group.first}-${group.last}`,
+        group.pages,
         coldGroups[index] === undefined ? '-' : formatMs(coldGroups[index].meanMs),
         warmGroups[index] === undefined ? '-' : formatMs(warmGroups[index].meanMs),
       ];

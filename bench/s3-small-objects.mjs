@@ -27,7 +27,7 @@ await runBenchmark(
   {
     name: 's3-small-objects',
     description: `${OBJECT_COUNT} PutObject then ${OBJECT_COUNT} GetObject calls of ${OBJECT_BYTES / 1024} KiB objects, lyceum vs s3rver`,
-    defaults: { repeats: 3, maxMinutes: 20 },
+    defaults: { repeats: 3, maxMinutes: 30 },
   },
   async ({ options, deadline, defer }) => {
     const workspace = await TempWorkspace.create('s3-small-objects');

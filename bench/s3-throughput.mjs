@@ -42,7 +42,7 @@ await runBenchmark(
   {
     name: 's3-throughput',
     description: 'PutObject and GetObject of one object with the AWS SDK vs cp and vs s3rver',
-    defaults: { sizeBytes: 1024 ** 3, repeats: 3, maxMinutes: 40 },
+    defaults: { sizeBytes: 1024 ** 3, repeats: 3, maxMinutes: 30 },
   },
   async ({ options, deadline, defer }) => {
     const workspace = await TempWorkspace.create('s3-throughput');

@@ -55,7 +55,11 @@ export class PythonRunner implements Runner {
       const container = await engine.create({
         name: `lyceum-${context.run.id}`,
         image: spec.image,
-        command: ['python3', LAUNCHER_PATH, spec.fileName, ...spec.args],
+        // Without requirements the script starts directly, sparing a second interpreter start.
+        command:
+          spec.requirements === undefined
+            ? ['python3', spec.fileName, ...spec.args]
+            : ['python3', LAUNCHER_PATH, spec.fileName, ...spec.args],
         env: environmentFor(credentials, endpoint, context.account.bucketName, this.options.region),
         labels: runLabels({
           serverId: this.options.serverId,
@@ -101,9 +105,11 @@ export class PythonRunner implements Runner {
             ([path, text]) => [`${WORKSPACE_DIR.slice(1)}/${path}`, text],
           ),
         ),
-        [LAUNCHER_PATH.slice(1)]: LAUNCHER_SOURCE,
       };
-      if (spec.requirements !== undefined) files[REQUIREMENTS_PATH.slice(1)] = spec.requirements;
+      if (spec.requirements !== undefined) {
+        files[LAUNCHER_PATH.slice(1)] = LAUNCHER_SOURCE;
+        files[REQUIREMENTS_PATH.slice(1)] = spec.requirements;
+      }
       await container.putArchive('/', await buildArchive(files));
 
       const output = await container.attachOutput((chunk) => context.output.append(chunk));
