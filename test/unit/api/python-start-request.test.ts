@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { toPythonRunSpec } from '../../../src/api/python-start-request.js';
+import { resolveServerConfig } from '../../../src/config/server-config.js';
+import { UnprocessableInputError } from '../../../src/errors/index.js';
+
+const config = resolveServerConfig({}, {});
+
+describe('toPythonRunSpec', () => {
+  it('fills in the defaults', () => {
+    const spec = toPythonRunSpec({ code: 'print(1)' }, config);
+    expect(spec).toMatchObject({
+      kind: 'python',
+      fileName: 'main.py',
+      importFiles: {},
+      requirements: undefined,
+      args: [],
+      image: 'python:3.12-slim',
+      timeoutSeconds: 3600,
+      pullPolicy: 'missing',
+    });
+  });
+
+  it('reads import_files as a JSON string', () => {
+    const spec = toPythonRunSpec(
+      { code: 'import a', import_files: JSON.stringify({ 'a.py': 'X = 1', 'pkg/b.py': '' }) },
+      config,
+    );
+    expect(spec.importFiles).toEqual({ 'a.py': 'X = 1', 'pkg/b.py': '' });
+  });
+
+  it.each([
+    [{ code: '   ' }, 'code is empty'],
+    [{ code: 'x', import_files: '{not json' }, 'not valid JSON'],
+    [{ code: 'x', import_files: { '../escape.py': '' } }, 'is invalid'],
+    [{ code: 'x', import_files: { '/abs.py': '' } }, 'is invalid'],
+    [{ code: 'x', file_name: 'a/./b.py' }, 'is invalid'],
+    [{ code: 'x', image: 'Bad Image' }, 'not a valid image reference'],
+    [{ code: 'x', timeout: 0 }, '1 to 86400'],
+  ])('rejects %j', (body, words) => {
+    expect(() => toPythonRunSpec(body, config)).toThrow(UnprocessableInputError);
+    expect(() => toPythonRunSpec(body, config)).toThrow(words);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
+import { DirectoryStore } from '../../../src/storage/directory-store.js';
+import { MetadataIndex } from '../../../src/storage/metadata-index.js';
+import { MultipartUploads, PartListError } from '../../../src/storage/multipart-uploads.js';
+
+describe('MultipartUploads', () => {
+  let root: string;
+  let db: SqliteDatabase;
+  let now: Date;
+  let uploads: MultipartUploads;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'lyceum-multipart-'));
+    db = openDatabase(':memory:');
+    const store = new DirectoryStore({
+      bucketsDir: join(root, 'buckets'),
+      stagingDir: join(root, 'staging'),
+      metadata: new MetadataIndex(db),
+    });
+    await store.init();
+    await store.createBucket('bucket');
+    now = new Date('2026-01-01T00:00:00Z');
+    uploads = new MultipartUploads(
+      db,
+      store,
+      join(root, 'parts'),
+      join(root, 'staging'),
+      () => now,
+    );
+    await uploads.init();
+  });
+
+  afterEach(async () => {
+    db.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('removes uploads idle past the limit', async () => {
+    const idle = await uploads.create('bucket', 'idle.bin', {});
+    now = new Date('2026-01-01T12:00:00Z');
+    const active = await uploads.create('bucket', 'active.bin', {});
+    await uploads.putPart(active, 1, Readable.from([Buffer.from('x')]));
+    now = new Date('2026-01-02T06:00:00Z');
+
+    expect(await uploads.removeIdle(24 * 3600 * 1000)).toBe(1);
+    expect(uploads.find('bucket', 'idle.bin', idle.uploadId)).toBeUndefined();
+    expect(uploads.find('bucket', 'active.bin', active.uploadId)).toBeDefined();
+    expect(await readdir(join(root, 'parts'))).toEqual([active.uploadId]);
+  });
+
+  it('keeps a part invisible when its check fails', async () => {
+    const upload = await uploads.create('bucket', 'checked.bin', {});
+    await expect(
+      uploads.putPart(upload, 1, Readable.from([Buffer.from('bad')]), async () => {
+        throw new Error('digest mismatch');
+      }),
+    ).rejects.toThrow('digest mismatch');
+    expect(uploads.listParts(upload.uploadId)).toEqual([]);
+    expect(await readdir(join(root, 'staging'))).toEqual([]);
+  });
+
+  it('rejects parts listed out of order', async () => {
+    const upload = await uploads.create('bucket', 'order.bin', {});
+    const first = await uploads.putPart(upload, 1, Readable.from([Buffer.alloc(5 * 1024 * 1024)]));
+    const second = await uploads.putPart(upload, 2, Readable.from([Buffer.from('end')]));
+    await expect(
+      uploads.complete(upload, [
+        { partNumber: 2, etag: second.etag },
+        { partNumber: 1, etag: first.etag },
+      ]),
+    ).rejects.toBeInstanceOf(PartListError);
+    const info = await uploads.complete(upload, [
+      { partNumber: 1, etag: `"${first.etag}"` },
+      { partNumber: 2, etag: second.etag },
+    ]);
+    expect(info.size).toBe(5 * 1024 * 1024 + 3);
+    expect(info.etag).toMatch(/^[0-9a-f]{32}-2$/);
+    expect(await readdir(join(root, 'parts'))).toEqual([]);
+  });
+});
