@@ -81,6 +81,11 @@ export class ContainedDirectory {
     return new ContainedDirectory(handle, realPath);
   }
 
+  /** Returns the folder's status, with nanosecond times. */
+  async stat() {
+    return this.handle.stat({ bigint: true });
+  }
+
   /** Flushes the folder's entries to disk, so a rename into it survives a crash. */
   async sync(): Promise<void> {
     await this.handle.sync();

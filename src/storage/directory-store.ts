@@ -29,6 +29,7 @@ import type {
   WriteOptions,
 } from './object-store.js';
 import { writeStagedFile } from './staged-file.js';
+import { SortedListingCache } from './sorted-listing.js';
 import { walkBucket } from './walk-bucket.js';
 
 const { O_RDONLY, O_NOFOLLOW } = constants;
@@ -50,6 +51,7 @@ export interface DirectoryStoreOptions {
  */
 export class DirectoryStore implements ObjectStore {
   private warnedAboutAcl = false;
+  private readonly listings = new SortedListingCache();
 
   constructor(private readonly options: DirectoryStoreOptions) {}
 
@@ -157,12 +159,16 @@ export class DirectoryStore implements ObjectStore {
       const folder = await root.openDescendant(segments, root.realPath).catch(() => undefined);
       if (folder === undefined) return;
       try {
-        const cached = this.options.metadata.getByPrefix(bucket, prefix);
-        for await (const entry of walkBucket(folder, root.realPath, folderKey, namePrefix)) {
+        const walk = walkBucket(folder, root.realPath, folderKey, {
+          namePrefix,
+          startAfter: options.startAfter,
+          listings: this.listings,
+        });
+        for await (const entry of walk) {
           if (options.startAfter !== undefined && compareKeys(entry.key, options.startAfter) <= 0) {
             continue;
           }
-          let metadata = cached.get(entry.key);
+          let metadata = this.options.metadata.get(bucket, entry.key);
           if (metadata === undefined || !isFresh(metadata, entry.size, entry.mtimeNs)) {
             metadata = await this.deriveMetadata(bucket, entry.key, entry.folder, entry.name);
             if (metadata === undefined) continue;

@@ -1,6 +1,6 @@
-import { lstat, readdir } from 'node:fs/promises';
-import { compareKeys } from './object-key.js';
+import { lstat } from 'node:fs/promises';
 import type { ContainedDirectory } from './contained-directory.js';
+import { firstIndexAfter, type SortedListingCache } from './sorted-listing.js';
 
 /** A regular file found in a bucket, with its key and the folder it sits in. */
 export interface WalkEntry {
@@ -15,29 +15,35 @@ export interface WalkEntry {
 /**
  * Yields the regular files below `folder` in S3 key order, skipping symbolic links and special files.
  * `keyPrefix` is the key of `folder` followed by `/` (or empty at the bucket root), and only keys
- * starting with `namePrefix` after it are visited. Each sub-folder is opened through
- * ContainedDirectory, so a link swapped in during the walk cannot lead it out of the bucket.
+ * starting with `namePrefix` after it, and after `startAfter`, are visited: skipped parts of the
+ * tree are never read. Each sub-folder is opened through ContainedDirectory, so a link swapped in
+ * during the walk cannot lead it out of the bucket.
  */
 export async function* walkBucket(
   folder: ContainedDirectory,
   boundary: string,
   keyPrefix: string,
-  namePrefix = '',
+  options: { namePrefix?: string; startAfter?: string | undefined; listings: SortedListingCache },
 ): AsyncGenerator<WalkEntry> {
-  const entries = await readdir(folder.path, { withFileTypes: true }).catch(ignoreVanished);
-  // A folder "a" sorts as "a/" so that "a-b" (0x2d) comes before "a/x" (0x2f), as S3 orders keys.
-  const sorted = entries
-    .filter((entry) => entry.name.startsWith(namePrefix))
-    .filter((entry) => entry.isDirectory() || entry.isFile())
-    .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
-    .sort((left, right) => compareKeys(left.sortKey, right.sortKey));
-
-  for (const { entry } of sorted) {
-    if (entry.isDirectory()) {
+  const { namePrefix = '', startAfter, listings } = options;
+  const entries = await listings.list(folder);
+  const prefixBytes = Buffer.from(namePrefix);
+  for (
+    let index = firstIndexAfter(entries, keyPrefix, startAfter);
+    index < entries.length;
+    index++
+  ) {
+    const entry = entries[index]!;
+    if (!entry.name.startsWith(namePrefix)) {
+      // Names that start with the prefix form one block in byte order; past it, nothing matches.
+      if (Buffer.compare(entry.sortBytes, prefixBytes) > 0) break;
+      continue;
+    }
+    if (entry.isFolder) {
       const child = await folder.openDescendant([entry.name], boundary).catch(() => undefined);
       if (child === undefined) continue;
       try {
-        yield* walkBucket(child, boundary, `${keyPrefix}${entry.name}/`);
+        yield* walkBucket(child, boundary, `${keyPrefix}${entry.name}/`, { startAfter, listings });
       } finally {
         await child.close();
       }
@@ -56,9 +62,4 @@ export async function* walkBucket(
       mtime: new Date(Number(stats.mtimeMs)),
     };
   }
-}
-
-function ignoreVanished(error: NodeJS.ErrnoException): never[] {
-  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
-  throw error;
 }
