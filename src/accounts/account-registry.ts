@@ -156,7 +156,23 @@ export class AccountRegistry {
     }
     if (row.revoked_at === null) {
       row.revoked_at = this.now().toISOString();
-      this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(row.revoked_at, keyId);
+      const revokedAt = row.revoked_at;
+      this.db.transaction(() => {
+        this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, keyId);
+        // An account left without keys keeps no way in: its S3 credentials go with the last key.
+        const active = this.db
+          .prepare<[string], { count: number }>(
+            'SELECT COUNT(*) AS count FROM api_keys WHERE account_id = ? AND revoked_at IS NULL',
+          )
+          .get(row.account_id)!.count;
+        if (active === 0) {
+          this.db
+            .prepare(
+              'UPDATE s3_credentials SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL',
+            )
+            .run(revokedAt, row.account_id);
+        }
+      })();
     }
     return toKeyInfo(row);
   }

@@ -31,7 +31,7 @@ export const dockerStartBody = z.object({
   file_name: z.string().nullish(),
   enable_s3_mount: z.boolean().nullish(),
   s3_mount_path: z.string().nullish(),
-  user_callback_urls: z.array(z.url()).nullish(),
+  user_callback_urls: z.array(z.url({ protocol: /^https?$/ })).nullish(),
   pull_policy: z.enum(PULL_POLICIES as [string, ...string[]]).nullish(),
 });
 

@@ -16,7 +16,7 @@ export const pythonStartBody = z.object({
   file_name: z.string().nullish(),
   timeout: z.number().nullish(),
   execution_type: z.string().nullish(),
-  user_callback_urls: z.array(z.url()).nullish(),
+  user_callback_urls: z.array(z.url({ protocol: /^https?$/ })).nullish(),
   /** Not in Lyceum's API: the image to run in, and the arguments for sys.argv. */
   image: z.string().trim().min(1).nullish(),
   args: z.array(z.string()).nullish(),

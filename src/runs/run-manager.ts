@@ -6,6 +6,7 @@ import { CommandNotRunnableError, LyceumError, NotFoundError } from '../errors/i
 import type { ContainerEngine } from './container-engine.js';
 import { LABEL_RUN_ID, LABEL_SERVER } from './labels.js';
 import { OutputLog } from './output-log.js';
+import { notifyCallbacks } from './run-callbacks.js';
 import { isTerminal, type RunRecord, type RunSpec, type RunStatus } from './run-record.js';
 import type { RunRepository } from './run-repository.js';
 import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
@@ -231,6 +232,10 @@ export class RunManager {
     active.output.close();
     active.reported();
     log.info({ status: outcome.status, returnCode: outcome.returnCode }, 'Finished run');
+    const finished = this.options.repository.findById(record.id);
+    if (finished !== undefined && record.spec.callbackUrls.length > 0) {
+      void notifyCallbacks(finished, record.spec.callbackUrls, log);
+    }
     // Removal comes after the report, so clients do not wait for it.
     await active.launched?.remove().catch((error: unknown) => {
       log.warn({ err: error }, 'Removing the finished run failed; the next start removes it');
