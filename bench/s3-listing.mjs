@@ -23,6 +23,7 @@ const API_OBJECT_COUNT = 100;
 const PAGE_SIZE = 1000;
 const FILE_WRITE_CONCURRENCY = 32;
 const HEAD_CHECK_COUNT = 20;
+const PROGRESS_PAGES = 10;
 const REQUEST_TIMEOUT_MS = 300_000;
 // Time per page counts as growing when the last tenth of the pages is this much slower than the
 // first tenth.
@@ -60,10 +61,10 @@ await runBenchmark(
     );
 
     const walks = await walkFolder(folder, expected);
-    const cold = await listAll(target, deadline);
+    const cold = await listAll(target, 'cold', deadline);
     checkListing(cold, expected, expectedKeys, 'cold pass');
     await checkHeadObjects(target, expected, expectedKeys);
-    const warm = await listAll(target, deadline);
+    const warm = await listAll(target, 'warm', deadline);
     checkListing(warm, expected, expectedKeys, 'warm pass');
     const serverPeakKib = readProcStatusKib(server.pid, 'VmHWM');
 
@@ -140,7 +141,7 @@ async function walkFolder(folder, expected) {
  * returns the keys in listed order and the wall time of each page. Stops early once the time
  * budget is spent.
  */
-async function listAll({ client, bucket }, deadline) {
+async function listAll({ client, bucket }, name, deadline) {
   const contents = [];
   const pageMs = [];
   let token;
@@ -170,6 +171,10 @@ async function listAll({ client, bucket }, deadline) {
       );
     }
     contents.push(...listed);
+    if (pageMs.length % PROGRESS_PAGES === 0) {
+      const seconds = ((performance.now() - start) / 1000).toFixed(1);
+      console.log(`${name} pass: ${pageMs.length} pages, ${contents.length} keys, ${seconds} s`);
+    }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
     if (page.IsTruncated && token === undefined) {
       throw new Error(`Page ${pageMs.length} is truncated but has no NextContinuationToken.`);
@@ -304,6 +309,10 @@ function reportGrowth({ cold, warm }) {
     ['cold', cold],
     ['warm', warm],
   ]) {
+    if (pass.pageMs.length < 2) {
+      console.log(`${name} pass: fewer than 2 pages, so no growth can be measured.`);
+      continue;
+    }
     const tenth = Math.max(1, Math.floor(pass.pageMs.length / 10));
     const growth = mean(pass.pageMs.slice(-tenth)) / mean(pass.pageMs.slice(0, tenth));
     const verdict =

@@ -21,7 +21,7 @@ export class DockerRunner implements Runner {
     const { engine } = this.options;
     const spec = context.run.spec as DockerRunSpec;
 
-    await engine.ping();
+    // ensureImage is the first engine call, and reports an unreachable engine itself.
     await engine.ensureImage(spec.image, spec.pullPolicy);
     const mounts = await this.mountsFor(context, spec);
 

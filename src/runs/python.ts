@@ -43,7 +43,7 @@ export class PythonRunner implements Runner {
       );
     }
 
-    await engine.ping();
+    // ensureImage is the first engine call, and reports an unreachable engine itself.
     await engine.ensureImage(spec.image, spec.pullPolicy);
     const credentials = this.options.credentials.issueFor(
       context.account.id,
