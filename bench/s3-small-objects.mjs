@@ -197,6 +197,6 @@ function printResults(rows, roundCount) {
   );
   console.log(
     `${roundCount} rounds of ${OBJECT_COUNT} calls per row and server; every GetObject returned the bytes stored.\n` +
-      'lyceum fsyncs each object and its folder before it answers a PutObject; s3rver fsyncs nothing.',
+      'lyceum fsyncs each object and its folder before it responds to a PutObject. s3rver fsyncs nothing.',
   );
 }

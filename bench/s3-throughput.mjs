@@ -72,8 +72,8 @@ await runBenchmark(
         presigner: await lyceum.createClient(credentialSeconds, CHECKSUMS_WHEN_REQUIRED),
         syncAfterWrite: undefined,
       },
-      // s3rver answers before its file is on disk, so a sync -f after each of its uploads shows
-      // what the same durability as lyceum's (fsync before answering) would cost it.
+      // s3rver responds before its file is on disk, so a sync -f after each of its uploads shows
+      // what lyceum's durability (an fsync before the response) would cost it.
       { name: 's3rver', target: s3rverTarget, presigner: s3rverTarget, syncAfterWrite: s3rverDir },
     ];
     const idleRssKib = readProcStatusKib(lyceum.pid, 'VmRSS');
@@ -117,7 +117,7 @@ await runBenchmark(
   },
 );
 
-/** One cp and, for each server, the SDK's transfers and then curl's. */
+/** Measures one cp and, for each server, the SDK's transfers and then curl's. */
 async function measureRound({ workspace, source, sourceSha256, options, ordered }) {
   const copy = join(workspace.filesDir, 'copy.bin');
   const copyRun = await runTimed('sh', ['-c', 'cp "$1" "$2" && sync -f "$2"', 'sh', source, copy], {
@@ -250,7 +250,7 @@ function printThroughput(results, sizeBytes) {
   console.log(
     `${results.count} rounds, ${sizeBytes} bytes. Every object read back had the source's SHA-256.\n` +
       'Each GetObject row has 2 reads per round: the object stored by Upload and the one stored by PutObject.\n' +
-      'lyceum fsyncs an object before it answers. s3rver does not, so its rows with sync -f add that step.\n' +
+      'lyceum fsyncs an object before it responds. s3rver does not, so its rows with sync -f add that step.\n' +
       'Reads come from the page cache on every side, because the source and objects were just written.',
   );
 }

@@ -33,7 +33,8 @@ export class ApiClient {
     const { baseUrl, apiKey } = this.config;
     if (apiKey === undefined) {
       throw new UnauthorizedError(
-        'No API key configured; run "lyceum auth login --api-key lk_..." or set LYCEUM_API_KEY.',
+        `No API key configured for ${this.config.baseUrl}; run "lyceum auth login --api-key lk_...", ` +
+          'set LYCEUM_API_KEY, or, for a server on this machine, set LYCEUM_DATA_DIR to its data directory.',
       );
     }
     const headers = new Headers(init.headers);
@@ -63,7 +64,8 @@ export class ApiClient {
     const { baseUrl, apiKey } = this.config;
     if (apiKey === undefined) {
       throw new UnauthorizedError(
-        'No API key configured; run "lyceum auth login --api-key lk_..." or set LYCEUM_API_KEY.',
+        `No API key configured for ${this.config.baseUrl}; run "lyceum auth login --api-key lk_...", ` +
+          'set LYCEUM_API_KEY, or, for a server on this machine, set LYCEUM_DATA_DIR to its data directory.',
       );
     }
     const url = new URL(`${baseUrl}${API_PREFIX}${path}`);
