@@ -62,7 +62,7 @@ function importedModules(source: string, folder: string, root: string): string[]
   return modules;
 }
 
-/** The files of a dotted module inside `root`: the module itself and its packages' __init__.py. */
+/** Lists the files of a dotted module inside `root`: the module itself and its packages' __init__.py. */
 function moduleFiles(root: string, module: string): string[] {
   const parts = module.split('.');
   const files: string[] = [];

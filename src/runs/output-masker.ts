@@ -51,7 +51,7 @@ export class OutputMasker {
     return result;
   }
 
-  /** The length of the longest end of `data` that is a proper beginning of some secret. */
+  /** Returns the length of the longest end of `data` that is a proper beginning of some secret. */
   private partialSecretLength(data: Buffer): number {
     let longest = 0;
     for (const secret of this.secrets) {

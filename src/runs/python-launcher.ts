@@ -1,4 +1,4 @@
-/** Where the launcher and the run's files go inside a Python run's container. */
+/** Paths of the launcher and the run's files inside a Python run's container. */
 export const WORKSPACE_DIR = '/workspace';
 export const LAUNCHER_DIR = '/opt/lyceum';
 export const LAUNCHER_PATH = `${LAUNCHER_DIR}/launch.py`;

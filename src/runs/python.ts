@@ -149,7 +149,7 @@ function secretsOf(credentials: IssuedCredentials): string[] {
   return [credentials.secretKey, credentials.sessionToken, credentials.accessKey];
 }
 
-/** The environment of a Python run: the AWS SDKs' own variable names, so clients need no setup. */
+/** Builds the environment of a Python run with the AWS SDKs' own variable names, so clients need no setup. */
 export function environmentFor(
   credentials: IssuedCredentials,
   endpoint: string,

@@ -20,8 +20,8 @@ export function createChecksum(algorithm: ChecksumAlgorithm | 'md5'): RunningChe
       digestBase64: async () => hash.digest('base64'),
     };
   }
-  const checksum =
-    algorithm === 'crc32' ? new Crc32() : algorithm === 'crc32c' ? new Crc32c() : new Crc64Nvme();
+  const checksums = { crc32: Crc32, crc32c: Crc32c, crc64nvme: Crc64Nvme };
+  const checksum = new checksums[algorithm]();
   return {
     update: (data) => checksum.update(data),
     digestBase64: async () => Buffer.from(await checksum.digest()).toString('base64'),

@@ -23,7 +23,7 @@ import {
 import type { S3Context } from './operations/object-context.js';
 import { putObject } from './operations/put-object.js';
 
-/** Bucket sub-resources this server does not keep; requests for them answer NotImplemented. */
+/** Bucket sub-resources this server does not keep; requests for them get NotImplemented. */
 const UNSUPPORTED_BUCKET_RESOURCES = [
   'acl',
   'policy',

@@ -14,7 +14,7 @@ export interface IssuedCredentials {
   expiresAt: Date;
 }
 
-/** What the S3 endpoint needs to check a request signed with an access key. */
+/** The stored facts the S3 endpoint checks a request signed with an access key against. */
 export interface CredentialLookup {
   accountId: string;
   secretKey: string;

@@ -27,7 +27,7 @@ export interface UploadedPart {
   lastModified: string;
 }
 
-/** Why CompleteMultipartUpload rejected the list of parts. */
+/** The reason CompleteMultipartUpload rejected the list of parts. */
 export class PartListError extends Error {
   constructor(
     readonly reason: 'invalid-part' | 'invalid-order' | 'too-small',

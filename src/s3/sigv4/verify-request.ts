@@ -23,7 +23,7 @@ export const STREAMING_SIGNED = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
 export const STREAMING_SIGNED_TRAILER = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
 export const STREAMING_UNSIGNED_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
 
-/** How the body of a verified request must be checked as it is read. */
+/** The check the body of a verified request needs as it is read. */
 export type PayloadCheck =
   | { kind: 'unsigned' }
   | { kind: 'sha256'; expected: string }
