@@ -3,6 +3,7 @@ import { LyceumError } from '../errors/index.js';
 import { createCliContext, type CliContext } from './cli-context.js';
 import { registerAccountsCommands } from './commands/accounts-commands.js';
 import { registerAuthCommands } from './commands/auth-commands.js';
+import { registerComposeCommands } from './commands/compose-commands.js';
 import { registerDockerCommands } from './commands/docker-commands.js';
 import { registerServerCommand } from './commands/server-command.js';
 import { registerStorageCommands } from './commands/storage-commands.js';
@@ -20,6 +21,7 @@ export function buildProgram(context: CliContext): Command {
   registerAuthCommands(program, context);
   registerStorageCommands(program, context);
   registerDockerCommands(program, context);
+  registerComposeCommands(program, context);
   registerWorkloadsCommands(program, context);
   registerAccountsCommands(program, context);
   for (const command of allCommands(program)) command.exitOverride();

@@ -29,7 +29,11 @@ function signedBody(signatures = chunkSignatures): Buffer {
   ]);
 }
 
-async function decode(decoder: AwsChunkedDecoder, body: Buffer, pieceBytes = 7000): Promise<Buffer> {
+async function decode(
+  decoder: AwsChunkedDecoder,
+  body: Buffer,
+  pieceBytes = 7000,
+): Promise<Buffer> {
   const output: Buffer[] = [];
   decoder.on('data', (chunk: Buffer) => output.push(chunk));
   const finished = new Promise<void>((resolve, reject) => {
@@ -54,7 +58,9 @@ describe('AwsChunkedDecoder', () => {
   it('rejects a changed chunk signature', async () => {
     const tampered = [...chunkSignatures];
     tampered[1] = tampered[1]!.replace(/^0/, '1');
-    await expect(decode(new AwsChunkedDecoder(signing, false), signedBody(tampered))).rejects.toMatchObject({
+    await expect(
+      decode(new AwsChunkedDecoder(signing, false), signedBody(tampered)),
+    ).rejects.toMatchObject({
       code: 'SignatureDoesNotMatch',
     });
   });
@@ -75,7 +81,9 @@ describe('AwsChunkedDecoder', () => {
   });
 
   it('reads unsigned chunks with a trailer', async () => {
-    const body = Buffer.from('5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n');
+    const body = Buffer.from(
+      '5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n',
+    );
     const decoder = new AwsChunkedDecoder(undefined, true);
     const data = await decode(decoder, body, 3);
     expect(data.toString()).toBe('hello world');
