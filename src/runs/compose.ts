@@ -9,7 +9,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { ComposeCli } from './compose-cli.js';
 import { ComposeProject } from './compose-project.js';
 import { findServiceContainers, watchServiceContainers } from './compose-watch.js';
-import type { BindMount, ContainerEngine } from './container-engine.js';
+import type { BindMount, ContainerEngine, ManagedContainer } from './container-engine.js';
 import { syncFileSystem } from './durability.js';
 import { LABEL_RUN_ID, LABEL_SERVER, runLabels } from './labels.js';
 import type { ComposeRunSpec } from './run-record.js';
@@ -68,8 +68,11 @@ export class ComposeRunner implements Runner {
     }
   }
 
-  /** Follows a run's project again after a restart; its working files are written anew. */
-  async resume(context: LaunchContext): Promise<LaunchedRun> {
+  /**
+   * Follows a run's project again after a restart and writes its working files anew. The
+   * container passed in is one of the project's; the runner finds all of them by label.
+   */
+  async resume(context: LaunchContext, _container?: ManagedContainer): Promise<LaunchedRun> {
     const spec = context.run.spec as ComposeRunSpec;
     const cli = await this.options.composeCli();
     // The file passed the checks at launch. The operator may have changed the allowances since,
