@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 host, as root, to build and test lyceum: installs the Debian packages,
-# starts the Docker engine (without systemd), installs the Node dependencies, builds the project
-# and builds the local test images. Each step is skipped when its result is already present, so
+# starts the Docker engine (without systemd), installs Compose v2 and v1, installs the Node
+# dependencies, builds the project and builds the local test images. Each step is skipped when its result is already present, so
 # running the script again is fast.
 set -euo pipefail
 
 repo_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 
 readonly DEBIAN_PACKAGES=(docker.io acl busybox-static debootstrap coreutils curl rclone fuse3)
+
+# Compose v2 comes from Debian's development suite, because Debian 12 has only v1. The package is
+# a Go binary that needs nothing but libc, so the script unpacks it without installing it.
+readonly COMPOSE_V2_SUITE=sid
+readonly COMPOSE_V2_MIRROR=http://deb.debian.org/debian
+readonly COMPOSE_V2_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+readonly COMPOSE_PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+# Compose v1 (1.29) is Debian 12's own docker-compose package; lyceum falls back to it.
+readonly COMPOSE_V1_PACKAGE=docker-compose
 
 readonly DOCKERD_LOG=/var/log/dockerd.log
 readonly DOCKERD_PID_FILE=/var/run/docker.pid
@@ -20,6 +29,12 @@ log() {
 fail() {
   printf 'setup-host: error: %s\n' "$*" >&2
   exit 1
+}
+
+require_root() {
+  if ((EUID != 0)); then
+    fail "$1 requires root, so run this script as root"
+  fi
 }
 
 is_package_installed() {
@@ -45,9 +60,7 @@ install_debian_packages() {
     return
   fi
 
-  if ((EUID != 0)); then
-    fail "installing ${missing[*]} requires root, so run this script as root"
-  fi
+  require_root "installing ${missing[*]}"
   log "Debian packages: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -95,6 +108,59 @@ start_docker_engine() {
   log "Docker engine: ready"
 }
 
+# Installs the Compose v2 plugin from sid's docker-compose package without installing any sid
+# package: apt reads sid's package lists from a private state directory, downloads the one .deb,
+# and the plugin binary is copied out of it. The system's apt sources and dpkg database are not
+# changed.
+install_compose_v2() {
+  if docker compose version >/dev/null 2>&1; then
+    log "Compose v2: already installed ($(docker compose version --short))"
+    return
+  fi
+  require_root "installing Compose v2"
+  log "Compose v2: downloading docker-compose from Debian $COMPOSE_V2_SUITE"
+
+  local work
+  work="$(mktemp -d "${TMPDIR:-/tmp}/lyceum-compose.XXXXXX")"
+  # shellcheck disable=SC2064 # expand now: the local variable is gone when the trap runs
+  trap "rm -rf -- '$work'" RETURN
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/package"
+  printf 'deb [signed-by=%s] %s %s main\n' "$COMPOSE_V2_KEYRING" "$COMPOSE_V2_MIRROR" \
+    "$COMPOSE_V2_SUITE" >"$work/sources.list"
+  local apt_options=(
+    -o "Dir::State::Lists=$work/lists"
+    -o "Dir::Cache=$work/cache"
+    -o "Dir::Etc::SourceList=$work/sources.list"
+    -o "Dir::Etc::SourceParts=/dev/null"
+    -o "APT::Get::List-Cleanup=0"
+  )
+  apt-get "${apt_options[@]}" -qq update
+  (cd -- "$work" && apt-get "${apt_options[@]}" -qq download "docker-compose/$COMPOSE_V2_SUITE")
+
+  local package
+  package="$(find "$work" -maxdepth 1 -name 'docker-compose_*.deb' -print -quit)"
+  [[ -n "$package" ]] || fail "apt-get download docker-compose/$COMPOSE_V2_SUITE saved no package"
+  dpkg -x "$package" "$work/package"
+  local plugin="$work/package/usr/libexec/docker/cli-plugins/docker-compose"
+  [[ -x "$plugin" ]] || fail "$(basename -- "$package") has no usr/libexec/docker/cli-plugins/docker-compose"
+  install -D -m 0755 "$plugin" "$COMPOSE_PLUGIN_DIR/docker-compose"
+  docker compose version >/dev/null 2>&1 ||
+    fail "docker compose does not run after copying the plugin to $COMPOSE_PLUGIN_DIR"
+  log "Compose v2: installed $(docker compose version --short) in $COMPOSE_PLUGIN_DIR"
+}
+
+install_compose_v1() {
+  if command -v docker-compose >/dev/null 2>&1; then
+    log "Compose v1: already installed ($(docker-compose version --short))"
+    return
+  fi
+  require_root "installing Compose v1"
+  log "Compose v1: installing Debian's $COMPOSE_V1_PACKAGE"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "$COMPOSE_V1_PACKAGE"
+}
+
 install_node_dependencies() {
   if [[ ! -f "$repo_root/package.json" ]]; then
     log "Node dependencies: skipped, $repo_root/package.json not found"
@@ -119,6 +185,8 @@ install_node_dependencies() {
 
 install_debian_packages
 start_docker_engine
+install_compose_v2
+install_compose_v1
 install_node_dependencies
 log "Test images: running scripts/build-test-images.sh"
 "$repo_root/scripts/build-test-images.sh"

@@ -3,6 +3,7 @@ import { LyceumError } from '../errors/index.js';
 import { createCliContext, type CliContext } from './cli-context.js';
 import { registerAccountsCommands } from './commands/accounts-commands.js';
 import { registerAuthCommands } from './commands/auth-commands.js';
+import { registerComposeCommands } from './commands/compose-commands.js';
 import { registerDockerCommands } from './commands/docker-commands.js';
 import { registerPythonCommands } from './commands/python-commands.js';
 import { registerServerCommand } from './commands/server-command.js';
@@ -22,6 +23,7 @@ export function buildProgram(context: CliContext): Command {
   registerStorageCommands(program, context);
   registerDockerCommands(program, context);
   registerPythonCommands(program, context);
+  registerComposeCommands(program, context);
   registerWorkloadsCommands(program, context);
   registerAccountsCommands(program, context);
   for (const command of allCommands(program)) command.exitOverride();

@@ -16,6 +16,8 @@ export function dataDirLayout(dataDir: string) {
     /** Parts of multipart uploads in progress, outside every bucket. */
     multipart: join(dataDir, 'multipart'),
     runOutput: join(dataDir, 'runs'),
+    /** One folder per Compose run with its Compose file and the generated override, outside every bucket. */
+    compose: join(dataDir, 'compose'),
     /** A key of the default account for the CLI of the same user on this machine (mode 0600). */
     localKey: join(dataDir, 'local-cli-key'),
     /** The URL the server listens at, written on every start, so the local CLI finds it. */

@@ -1,8 +1,15 @@
+import { parseComposeAllowances, type ComposeAllowance } from '../compose/compose-allowances.js';
+import { composeEnvironment } from '../compose/compose-environment.js';
+import type { ComposeVariables } from '../compose/interpolate.js';
 import { InvalidInputError } from '../errors/index.js';
 import { defaultDataDir } from './data-dir.js';
 
 export type PullPolicy = 'never' | 'missing' | 'always';
 export const PULL_POLICIES: readonly PullPolicy[] = ['never', 'missing', 'always'];
+
+/** The Compose release that runs Compose files: `auto` tries v2 (`docker compose`), then v1 (`docker-compose`). */
+export type ComposeVersion = 'auto' | 'v2' | 'v1';
+export const COMPOSE_VERSIONS: readonly ComposeVersion[] = ['auto', 'v2', 'v1'];
 
 /** Everything the server needs to start; built once, at the edge, from flags and environment. */
 export interface ServerConfig {
@@ -28,6 +35,11 @@ export interface ServerConfig {
   s3PublicUrlForRuns: string | undefined;
   /** The image of Python runs that name none. */
   defaultPythonImage: string;
+  composeVersion: ComposeVersion;
+  /** Kinds of host access that Compose files may have, all rejected by default. */
+  composeAllowances: ComposeAllowance[];
+  /** The environment of `docker compose` processes, which also fills `${VAR}` in Compose files. */
+  composeEnvironment: ComposeVariables;
 }
 
 export interface ServerFlags {
@@ -51,6 +63,12 @@ export function resolveServerConfig(
   if (!PULL_POLICIES.includes(defaultPullPolicy)) {
     throw new InvalidInputError(
       `LYCEUM_DEFAULT_PULL_POLICY ${JSON.stringify(defaultPullPolicy)} is invalid; use never, missing or always.`,
+    );
+  }
+  const composeVersion = (env.LYCEUM_COMPOSE_VERSION || 'auto') as ComposeVersion;
+  if (!COMPOSE_VERSIONS.includes(composeVersion)) {
+    throw new InvalidInputError(
+      `LYCEUM_COMPOSE_VERSION ${JSON.stringify(composeVersion)} is invalid; use auto, v2 or v1.`,
     );
   }
   const config: ServerConfig = {
@@ -82,6 +100,9 @@ export function resolveServerConfig(
       env.LYCEUM_MAX_UPLOAD_BYTES,
       5 * 1024 ** 4,
     ),
+    composeVersion,
+    composeAllowances: parseComposeAllowances(env.LYCEUM_COMPOSE_ALLOW),
+    composeEnvironment: composeEnvironment(env),
   };
   if (config.defaultTimeoutSeconds > config.maxTimeoutSeconds) {
     throw new InvalidInputError(

@@ -29,6 +29,13 @@ export interface OutputStream {
   ended: Promise<void>;
 }
 
+export interface ContainerState {
+  running: boolean;
+  exitCode: number;
+  /** When the container last exited, as the engine's ISO-8601 time. */
+  finishedAt: string;
+}
+
 /** A container the server created and drives through its life. */
 export interface ManagedContainer {
   readonly id: string;
@@ -38,10 +45,12 @@ export interface ManagedContainer {
   followLogs(listener: OutputListener): Promise<OutputStream>;
   /** Resolves with the exit code of the next exit. Call before start. */
   waitForExit(): Promise<number>;
+  /** Resolves with the exit code once the container is not running, at once if it has exited. */
+  waitUntilStopped(): Promise<number>;
   start(): Promise<void>;
   /** Sends the image's stop signal, then kills after `graceSeconds`. */
   stop(graceSeconds: number): Promise<void>;
-  state(): Promise<{ running: boolean; exitCode: number }>;
+  state(): Promise<ContainerState>;
   /** Unpacks a tar archive into the container's file system at `path`, before start. */
   putArchive(path: string, archive: Buffer): Promise<void>;
   /** The container's environment variables, as `NAME=value` strings. */

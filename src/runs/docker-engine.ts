@@ -9,6 +9,7 @@ import {
 } from '../errors/index.js';
 import type {
   ContainerEngine,
+  ContainerState,
   ContainerSpec,
   ManagedContainer,
   ManagedContainerSummary,
@@ -134,6 +135,17 @@ export class DockerEngine implements ContainerEngine {
     return { ended };
   }
 
+  /** Passes a TTY container's output, which is one raw stream, to `listener`. */
+  forward(stream: NodeJS.ReadableStream, listener: OutputListener): OutputStream {
+    stream.on('data', (chunk: Buffer) => listener(chunk));
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    return { ended };
+  }
+
   /** Runs an engine call and turns "cannot connect" into an error that tells how to fix it. */
   async call<T>(operation: () => Promise<T>): Promise<T> {
     try {
@@ -191,15 +203,23 @@ class DockerContainer implements ManagedContainer {
   }
 
   async followLogs(listener: OutputListener): Promise<OutputStream> {
+    // Compose services may set `tty: true`, and a TTY container's logs are not multiplexed.
+    const { Config } = await this.engine.call(() => this.container.inspect());
     const stream = await this.engine.call(() =>
       this.container.logs({ follow: true, stdout: true, stderr: true }),
     );
-    return this.engine.demux(stream, listener);
+    return Config.Tty ? this.engine.forward(stream, listener) : this.engine.demux(stream, listener);
   }
 
   waitForExit(): Promise<number> {
     return this.engine
       .call(() => this.container.wait({ condition: 'next-exit' }))
+      .then((result: { StatusCode: number }) => result.StatusCode);
+  }
+
+  waitUntilStopped(): Promise<number> {
+    return this.engine
+      .call(() => this.container.wait({ condition: 'not-running' }))
       .then((result: { StatusCode: number }) => result.StatusCode);
   }
 
@@ -220,9 +240,9 @@ class DockerContainer implements ManagedContainer {
       });
   }
 
-  async state(): Promise<{ running: boolean; exitCode: number }> {
-    const info = await this.engine.call(() => this.container.inspect());
-    return { running: info.State.Running, exitCode: info.State.ExitCode };
+  async state(): Promise<ContainerState> {
+    const { State } = await this.engine.call(() => this.container.inspect());
+    return { running: State.Running, exitCode: State.ExitCode, finishedAt: State.FinishedAt };
   }
 
   async putArchive(path: string, archive: Buffer): Promise<void> {

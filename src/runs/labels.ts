@@ -5,6 +5,10 @@ export const LABEL_RUN_ID = 'dev.lyceum.run-id';
 export const LABEL_ACCOUNT_ID = 'dev.lyceum.account-id';
 export const LABEL_KIND = 'dev.lyceum.kind';
 
+/** Labels that Compose sets on the containers of a project. */
+export const COMPOSE_LABEL_SERVICE = 'com.docker.compose.service';
+export const COMPOSE_LABEL_CONTAINER_NUMBER = 'com.docker.compose.container-number';
+
 export function runLabels(options: {
   serverId: string;
   runId: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Account, AccountRegistry } from '../accounts/account-registry.js';
 import { CommandNotRunnableError, LyceumError, NotFoundError } from '../errors/index.js';
-import type { ContainerEngine } from './container-engine.js';
+import type { ContainerEngine, ManagedContainerSummary } from './container-engine.js';
 import { LABEL_RUN_ID, LABEL_SERVER } from './labels.js';
 import { OutputLog } from './output-log.js';
 import { notifyCallbacks } from './run-callbacks.js';
@@ -115,12 +115,16 @@ export class RunManager {
   async recover(): Promise<void> {
     const { engine, repository, serverId, logger } = this.options;
     const containers = await engine.listManaged({ [LABEL_SERVER]: serverId });
-    const byRun = new Map(
-      containers.map((container) => [container.labels[LABEL_RUN_ID], container]),
-    );
+    // A Compose run has one container per service.
+    const byRun = new Map<string | undefined, ManagedContainerSummary[]>();
+    for (const container of containers) {
+      const runId = container.labels[LABEL_RUN_ID];
+      byRun.set(runId, [...(byRun.get(runId) ?? []), container]);
+    }
+    const resumed = new Set<string>();
 
     for (const record of repository.listUnfinished()) {
-      const summary = byRun.get(record.id);
+      const summary = byRun.get(record.id)?.[0];
       byRun.delete(record.id);
       const account = this.options.accounts.findById(record.accountId);
       if (summary === undefined || account === undefined) {
@@ -133,6 +137,7 @@ export class RunManager {
         continue;
       }
       logger.info({ runId: record.id, running: summary.running }, 'Resuming run after a restart');
+      resumed.add(record.id);
       const output = await OutputLog.open(this.outputPath(record.id), true);
       const container = engine.get(summary.id);
       this.track(record, account, output, (context) =>
@@ -140,14 +145,22 @@ export class RunManager {
       );
     }
 
-    for (const [runId, summary] of byRun) {
-      logger.info({ runId, containerId: summary.id }, 'Removing leftover container');
-      await engine
-        .get(summary.id)
-        .remove()
-        .catch((error: unknown) => {
-          logger.warn({ runId, err: error }, 'Removing leftover container failed');
-        });
+    for (const [runId, summaries] of byRun) {
+      for (const summary of summaries) {
+        logger.info({ runId, containerId: summary.id }, 'Removing leftover container');
+        await engine
+          .get(summary.id)
+          .remove()
+          .catch((error: unknown) => {
+            logger.warn({ runId, err: error }, 'Removing leftover container failed');
+          });
+      }
+    }
+
+    for (const [kind, runner] of Object.entries(this.options.runners)) {
+      await runner?.removeLeftovers?.(resumed).catch((error: unknown) => {
+        logger.warn({ kind, err: error }, 'Removing what finished runs left failed');
+      });
     }
   }
 

@@ -54,7 +54,22 @@ export interface PythonRunSpec {
   callbackUrls: string[];
 }
 
-export type RunSpec = DockerRunSpec | PythonRunSpec;
+/** The request of a Compose run, after validation and defaults. */
+export interface ComposeRunSpec {
+  kind: 'compose';
+  /** The Compose file as the request sent it; the run uses it unchanged. */
+  composeFile: string;
+  /** The service whose exit ends the run; undefined means the run ends when every service has exited. */
+  mainService: string | undefined;
+  enableS3Mount: boolean | undefined;
+  s3MountPath: string | undefined;
+  timeoutSeconds: number;
+  pullPolicy: PullPolicy;
+  executionType: string;
+  callbackUrls: string[];
+}
+
+export type RunSpec = DockerRunSpec | PythonRunSpec | ComposeRunSpec;
 
 export interface RunRecord {
   id: string;

@@ -31,4 +31,9 @@ export interface Runner {
   launch(context: LaunchContext): Promise<LaunchedRun>;
   /** Takes over a container that a previous server process started for this run. */
   resume(context: LaunchContext, container: ManagedContainer): Promise<LaunchedRun>;
+  /**
+   * Removes what runs not in `activeRunIds` left behind beyond their containers, such as networks
+   * and volumes. Called after a restart, once the containers of finished runs are removed.
+   */
+  removeLeftovers?(activeRunIds: ReadonlySet<string>): Promise<void>;
 }

@@ -11,6 +11,7 @@ export async function prepareDataDir(layout: DataDirLayout): Promise<void> {
   await mkdir(layout.root, { recursive: true, mode: 0o700 });
   await chmod(layout.root, 0o700);
   await mkdir(layout.runOutput, { recursive: true, mode: 0o700 });
+  await mkdir(layout.compose, { recursive: true, mode: 0o700 });
   // Staging files left by a server that stopped mid-upload belong to no request any more.
   await rm(layout.staging, { recursive: true, force: true });
 }

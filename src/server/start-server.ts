@@ -12,6 +12,8 @@ import type { ContainerEngine } from '../runs/container-engine.js';
 import { DockerEngine } from '../runs/docker-engine.js';
 import { DockerRunner } from '../runs/docker.js';
 import { PythonRunner } from '../runs/python.js';
+import { ComposeRunner } from '../runs/compose.js';
+import { composeCliFinder } from '../runs/detect-compose-cli.js';
 import { RunManager } from '../runs/run-manager.js';
 import { RunRepository } from '../runs/run-repository.js';
 import { startS3Listeners } from '../s3/s3-listeners.js';
@@ -75,7 +77,17 @@ export async function startServer(
     engine,
     runners: {
       docker: new DockerRunner({ engine, store, serverId }),
-      compose: undefined,
+      compose: new ComposeRunner({
+        engine,
+        store,
+        serverId,
+        composeCli: composeCliFinder(config.composeVersion, config.composeEnvironment),
+        workDir: layout.compose,
+        allowances: config.composeAllowances,
+        variables: config.composeEnvironment,
+        stopGraceSeconds: config.stopGraceSeconds,
+        logger: logger.child({ component: 'compose' }),
+      }),
       python: new PythonRunner({
         engine,
         credentials,

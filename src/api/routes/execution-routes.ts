@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { AppContext } from '../app-context.js';
+import { toComposeRunSpec } from '../compose-start-request.js';
 import { toDockerRunSpec } from '../docker-start-request.js';
 import { toPythonRunSpec } from '../python-start-request.js';
 import { streamRunEvents } from '../run-events.js';
@@ -29,6 +30,17 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
     const spec = toPythonRunSpec(request.body, config);
     const record = await runs.start(request.account, spec, spec.fileName);
     request.log.info({ runId: record.id, image: spec.image }, 'Accepted Python run');
+    return startReply(record);
+  });
+
+  app.post('/execution/compose/start', async (request) => {
+    const spec = toComposeRunSpec(request.body, config);
+    const fileName = (request.body as { file_name?: string | null }).file_name ?? null;
+    const record = await runs.start(request.account, spec, fileName);
+    request.log.info(
+      { runId: record.id, mainService: spec.mainService, mount: spec.enableS3Mount === true },
+      'Accepted Compose run',
+    );
     return startReply(record);
   });
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import type { CliContext } from '../cli-context.js';
 import { attachToRun } from '../attach-to-run.js';
+import { parsePullPolicy, parseTimeout } from '../run-options.js';
 
 interface DockerRunOptions {
   command?: string;
@@ -103,25 +104,6 @@ function expandEnv(entry: string, env: NodeJS.ProcessEnv): string {
     );
   }
   return `${entry}=${value}`;
-}
-
-export function parseTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidInputError(
-      `--timeout ${JSON.stringify(value)} must be a positive number of seconds.`,
-    );
-  }
-  return seconds;
-}
-
-export function parsePullPolicy(value: string): string {
-  if (!['never', 'missing', 'always'].includes(value)) {
-    throw new InvalidInputError(
-      `--pull ${JSON.stringify(value)} is invalid; use never, missing or always.`,
-    );
-  }
-  return value;
 }
 
 function collect(value: string, previous: string[]): string[] {

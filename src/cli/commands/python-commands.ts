@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../errors/index.js';
 import { attachToRun } from '../attach-to-run.js';
 import type { CliContext } from '../cli-context.js';
 import { findLocalImports } from '../python-imports.js';
-import { parsePullPolicy, parseTimeout } from './docker-commands.js';
+import { parsePullPolicy, parseTimeout } from '../run-options.js';
 
 interface PythonRunOptions {
   requirements?: string;

@@ -225,3 +225,48 @@ describe('resolveServerConfig timeouts', () => {
     });
   });
 });
+
+describe('resolveServerConfig for Compose', () => {
+  it('uses auto detection and allows nothing by default', () => {
+    const config = resolveServerConfig({}, {});
+    expect(config.composeVersion).toBe('auto');
+    expect(config.composeAllowances).toEqual([]);
+  });
+
+  it('reads LYCEUM_COMPOSE_VERSION and LYCEUM_COMPOSE_ALLOW', () => {
+    const config = resolveServerConfig(
+      {},
+      { LYCEUM_COMPOSE_VERSION: 'v1', LYCEUM_COMPOSE_ALLOW: 'privileged,bind_mounts' },
+    );
+    expect(config.composeVersion).toBe('v1');
+    expect(config.composeAllowances).toEqual(['privileged', 'bind_mounts']);
+  });
+
+  it('rejects an unknown Compose version', () => {
+    const resolve = () => resolveServerConfig({}, { LYCEUM_COMPOSE_VERSION: '3' });
+    expect(resolve).toThrow(InvalidInputError);
+    expect(resolve).toThrow('LYCEUM_COMPOSE_VERSION "3" is invalid; use auto, v2 or v1.');
+  });
+
+  it('passes only the docker CLI variables to Compose', () => {
+    const config = resolveServerConfig(
+      {},
+      {
+        PATH: '/bin',
+        HOME: '/home/op',
+        DOCKER_HOST: 'unix:///x.sock',
+        LYCEUM_API_KEY: 'secret',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      },
+    );
+    expect(config.composeEnvironment).toEqual({
+      PATH: '/bin',
+      HOME: '/home/op',
+      DOCKER_HOST: 'unix:///x.sock',
+    });
+  });
+
+  it('gives Compose a default PATH', () => {
+    expect(resolveServerConfig({}, {}).composeEnvironment.PATH).toMatch(/\/usr\/bin/);
+  });
+});

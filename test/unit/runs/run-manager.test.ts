@@ -25,6 +25,7 @@ class ScriptedRunner implements Runner {
   private exits: ((code: number) => void)[] = [];
   launchGate: Promise<void> = Promise.resolve();
   launchError: Error | undefined;
+  leftoverCalls: string[][] = [];
 
   async launch(context: LaunchContext): Promise<LaunchedRun> {
     this.launches.push(context);
@@ -37,6 +38,10 @@ class ScriptedRunner implements Runner {
   async resume(context: LaunchContext): Promise<LaunchedRun> {
     this.launches.push(context);
     return this.launched();
+  }
+
+  async removeLeftovers(activeRunIds: ReadonlySet<string>): Promise<void> {
+    this.leftoverCalls.push([...activeRunIds]);
   }
 
   exit(code: number): void {
@@ -254,6 +259,39 @@ describe('RunManager', () => {
     engine.containers = [{ id: 'c1', labels: { 'dev.lyceum.run-id': 'run_gone' }, running: false }];
     await manager.recover();
     expect(engine.removed).toEqual(['c1']);
+  });
+
+  it('removes every container of a finished run', async () => {
+    engine.containers = [
+      { id: 'web', labels: { 'dev.lyceum.run-id': 'run_gone' }, running: false },
+      { id: 'db', labels: { 'dev.lyceum.run-id': 'run_gone' }, running: true },
+    ];
+    await manager.recover();
+    expect(engine.removed).toEqual(['web', 'db']);
+  });
+
+  it('asks runners to remove leftovers of inactive runs', async () => {
+    new RunRepository(db).insert({
+      id: 'run_alive',
+      accountId: account.id,
+      kind: 'docker',
+      status: 'running',
+      fileName: null,
+      spec,
+      returnCode: null,
+      error: null,
+      createdAt: new Date().toISOString(),
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+    });
+    engine.containers = [
+      { id: 'a', labels: { 'dev.lyceum.run-id': 'run_alive' }, running: true },
+      { id: 'b', labels: { 'dev.lyceum.run-id': 'run_alive' }, running: true },
+    ];
+    await manager.recover();
+    expect(runner.leftoverCalls).toEqual([['run_alive']]);
+    expect(runner.launches).toHaveLength(1);
+    expect(engine.removed).toEqual([]);
   });
 
   it('resumes runs whose container is alive', async () => {

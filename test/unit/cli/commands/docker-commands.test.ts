@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  dockerStartBody,
-  parsePullPolicy,
-  parseTimeout,
-} from '../../../../src/cli/commands/docker-commands.js';
+import { dockerStartBody } from '../../../../src/cli/commands/docker-commands.js';
+import { parsePullPolicy, parseTimeout } from '../../../../src/cli/run-options.js';
 import { InvalidInputError } from '../../../../src/errors/index.js';
 
 type DockerRunOptions = Parameters<typeof dockerStartBody>[2];

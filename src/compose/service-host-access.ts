@@ -1,0 +1,103 @@
+import { posix } from 'node:path';
+import type { ComposeAllowance } from './compose-allowances.js';
+import { isPresent, isTrue, listOf, lowerText } from './compose-values.js';
+import { serviceMounts } from './service-mounts.js';
+
+/** One way a Compose file reaches the host, found in a service or in a top-level section. */
+export interface HostAccess {
+  /** The location of the key, such as `service "web"` or `volumes.data`. */
+  where: string;
+  /** The key and value as the file set them, for example `privileged: true`. */
+  setting: string;
+  allowance: ComposeAllowance;
+}
+
+type Report = (setting: string, allowance: ComposeAllowance) => void;
+
+const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+const PLAIN_NETWORK_MODES = new Set(['', 'none', 'bridge', 'default']);
+const HOST_NAMESPACES = [
+  ['pid', 'host_pid'],
+  ['ipc', 'host_ipc'],
+  ['uts', 'host_uts'],
+  ['userns_mode', 'host_userns'],
+  ['cgroup', 'host_cgroup'],
+] as const;
+/** Keys that reach the host whenever they list anything. */
+const LIST_KEYS = [
+  ['devices', 'devices'],
+  ['device_cgroup_rules', 'devices'],
+  ['cap_add', 'cap_add'],
+  ['security_opt', 'security_opt'],
+  ['env_file', 'host_files'],
+  ['label_file', 'host_files'],
+] as const;
+
+/** Lists every key of one service that reaches the host or containers outside the project. */
+export function findServiceHostAccess(
+  name: string,
+  service: Record<string, unknown>,
+): HostAccess[] {
+  const found: HostAccess[] = [];
+  const report: Report = (setting, allowance) =>
+    found.push({ where: `service ${JSON.stringify(name)}`, setting, allowance });
+
+  if (isTrue(service.privileged)) report(`privileged: ${String(service.privileged)}`, 'privileged');
+  checkBindMounts(service, report);
+  checkNetworkMode(service.network_mode, report);
+  checkNamespaces(service, report);
+  for (const [key, allowance] of LIST_KEYS) {
+    if (listOf(service[key]).length > 0)
+      report(`${key}: ${JSON.stringify(service[key])}`, allowance);
+  }
+  if (isPresent(service.cgroup_parent)) {
+    report(`cgroup_parent: ${String(service.cgroup_parent)}`, 'cgroup_parent');
+  }
+  const extendsFile = (service.extends as { file?: unknown } | null | undefined)?.file;
+  if (isPresent(extendsFile)) report(`extends.file: ${String(extendsFile)}`, 'host_files');
+  return found;
+}
+
+function checkBindMounts(service: Record<string, unknown>, report: Report): void {
+  for (const mount of serviceMounts(service)) {
+    if (mount.kind !== 'bind' || mount.source === undefined) continue;
+    for (const allowance of bindAllowances(mount.source))
+      report(`volumes: ${mount.written}`, allowance);
+  }
+}
+
+/**
+ * Returns the allowances a bind of `source` needs: docker_socket for the socket itself, both
+ * bind_mounts and docker_socket for a folder that contains it, else bind_mounts.
+ */
+function bindAllowances(source: string): ComposeAllowance[] {
+  const path = posix.normalize(source);
+  if (DOCKER_SOCKETS.includes(path) || path.endsWith('docker.sock')) return ['docker_socket'];
+  const folder = path.endsWith('/') ? path : `${path}/`;
+  const containsSocket = DOCKER_SOCKETS.some((socket) => socket.startsWith(folder));
+  return containsSocket ? ['bind_mounts', 'docker_socket'] : ['bind_mounts'];
+}
+
+function checkNetworkMode(value: unknown, report: Report): void {
+  const mode = lowerText(value);
+  if (mode === 'host') {
+    report('network_mode: host', 'host_network');
+  } else if (mode.startsWith('container:')) {
+    report(`network_mode: ${mode}`, 'foreign_containers');
+  } else if (!PLAIN_NETWORK_MODES.has(mode) && !mode.startsWith('service:')) {
+    // Docker reads any other value as the name of an existing network.
+    report(`network_mode: ${mode}`, 'external_networks');
+  }
+}
+
+function checkNamespaces(service: Record<string, unknown>, report: Report): void {
+  for (const [key, allowance] of HOST_NAMESPACES) {
+    const mode = lowerText(service[key]);
+    if (mode === 'host') report(`${key}: host`, allowance);
+    if (mode.startsWith('container:')) report(`${key}: ${mode}`, 'foreign_containers');
+  }
+  for (const entry of listOf(service.volumes_from)) {
+    const source = String(entry).trim();
+    if (source.startsWith('container:')) report(`volumes_from: ${source}`, 'foreign_containers');
+  }
+}

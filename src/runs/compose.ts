@@ -1,0 +1,201 @@
+import type { Logger } from 'pino';
+import { checkComposeFile, type ComposeService } from '../compose/check-compose-file.js';
+import { COMPOSE_ALLOWANCES, type ComposeAllowance } from '../compose/compose-allowances.js';
+import type { ComposeVariables } from '../compose/interpolate.js';
+import { buildOverrideFile } from '../compose/override-file.js';
+import { SystemFailureError } from '../errors/index.js';
+import { planMounts } from '../mounts/index.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { ComposeCli } from './compose-cli.js';
+import { ComposeProject } from './compose-project.js';
+import { findServiceContainers, watchServiceContainers } from './compose-watch.js';
+import type { BindMount, ContainerEngine, ManagedContainer } from './container-engine.js';
+import { syncFileSystem } from './durability.js';
+import { LABEL_RUN_ID, LABEL_SERVER, runLabels } from './labels.js';
+import type { ComposeRunSpec } from './run-record.js';
+import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
+
+export interface ComposeRunnerOptions {
+  engine: ContainerEngine;
+  store: ObjectStore;
+  serverId: string;
+  /** Returns the installed Compose; rejects with SystemFailureError when there is none. */
+  composeCli: () => Promise<ComposeCli>;
+  /** The folder for the runs' working files, in the data directory. */
+  workDir: string;
+  allowances: readonly ComposeAllowance[];
+  variables: ComposeVariables;
+  /** Seconds between the stop signal and the kill when the project is taken down. */
+  stopGraceSeconds: number;
+  logger: Logger;
+}
+
+/**
+ * Runs a Compose file as one project per run: the user's file unchanged plus a generated override,
+ * started with `up --detach`, followed through the engine, and taken down with its volumes.
+ */
+export class ComposeRunner implements Runner {
+  constructor(private readonly options: ComposeRunnerOptions) {}
+
+  async launch(context: LaunchContext): Promise<LaunchedRun> {
+    const { engine } = this.options;
+    const spec = context.run.spec as ComposeRunSpec;
+    const cli = await this.options.composeCli();
+    await engine.ping();
+
+    const { services } = this.checkFile(spec, this.options.allowances);
+    const images = new Set(services.flatMap((service) => service.image ?? []));
+    for (const image of images) await engine.ensureImage(image, spec.pullPolicy);
+    const bucket = await this.bucketMount(context, spec);
+
+    const project = await this.writeProject(context, spec, services, bucket);
+    try {
+      this.options.logger.debug(
+        { runId: context.run.id, compose: cli.description },
+        'Starting Compose project',
+      );
+      await cli.up(project);
+      this.options.logger.debug({ runId: context.run.id }, 'Started Compose project');
+      return await this.follow(context, cli, project, bucket);
+    } catch (error) {
+      await this.takeDown(cli, project).catch((cleanupError: unknown) => {
+        this.options.logger.warn(
+          { runId: context.run.id, err: cleanupError },
+          'Taking down a Compose project that failed to start failed; the next start retries',
+        );
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * Follows a run's project again after a restart and writes its working files anew. The
+   * container passed in is one of the project's; the runner finds all of them by label.
+   */
+  async resume(context: LaunchContext, _container?: ManagedContainer): Promise<LaunchedRun> {
+    const spec = context.run.spec as ComposeRunSpec;
+    const cli = await this.options.composeCli();
+    // The file passed the checks at launch. The operator may have changed the allowances since,
+    // which must not cut off a run that is already going.
+    const everything = Object.keys(COMPOSE_ALLOWANCES) as ComposeAllowance[];
+    const { services } = this.checkFile(spec, everything);
+    const bucket = await this.bucketMount(context, spec);
+    const project = await this.writeProject(context, spec, services, bucket);
+    return this.follow(context, cli, project, bucket);
+  }
+
+  /**
+   * Takes down the projects of runs that are not in `activeRunIds` but still have working files:
+   * runs whose take-down failed or was cut short by a stop of the server.
+   */
+  async removeLeftovers(activeRunIds: ReadonlySet<string>): Promise<void> {
+    const runIds = await ComposeProject.listRunIds(this.options.workDir);
+    const leftovers = runIds.filter((runId) => !activeRunIds.has(runId));
+    if (leftovers.length === 0) return;
+    const cli = await this.options.composeCli();
+    for (const runId of leftovers) {
+      this.options.logger.info({ runId }, 'Taking down a leftover Compose project');
+      await this.takeDown(cli, new ComposeProject(this.options.workDir, runId));
+    }
+  }
+
+  private async follow(
+    context: LaunchContext,
+    cli: ComposeCli,
+    project: ComposeProject,
+    bucket: BindMount | undefined,
+  ): Promise<LaunchedRun> {
+    const { engine, serverId, stopGraceSeconds } = this.options;
+    const spec = context.run.spec as ComposeRunSpec;
+    const containers = await findServiceContainers(engine, {
+      [LABEL_SERVER]: serverId,
+      [LABEL_RUN_ID]: context.run.id,
+    });
+    const watch = await watchServiceContainers(containers, spec.mainService, context.output);
+    const stopAll = async (graceSeconds: number) => {
+      await Promise.all(containers.map((entry) => entry.container.stop(graceSeconds)));
+    };
+    // The run ends with the main service, so the other services are stopped to end their output.
+    const exitCode = watch.ended.then(async (code) => {
+      if (spec.mainService === undefined) return code;
+      await stopAll(stopGraceSeconds).catch((error: unknown) => {
+        this.options.logger.warn(
+          { runId: context.run.id, err: error },
+          'Stopping the other services after the main service exited failed',
+        );
+      });
+      return code;
+    });
+    let removed: Promise<void> | undefined;
+    return {
+      exitCode,
+      outputDone: watch.outputDone,
+      stop: stopAll,
+      makeDurable: async () => {
+        if (bucket !== undefined) await syncFileSystem(bucket.source);
+      },
+      remove: () => (removed ??= this.takeDown(cli, project)),
+    };
+  }
+
+  /** Removes the project's containers, networks and volumes, then its working files. */
+  private async takeDown(cli: ComposeCli, project: ComposeProject): Promise<void> {
+    await cli.down(project, this.options.stopGraceSeconds);
+    await project.remove();
+  }
+
+  private checkFile(spec: ComposeRunSpec, allowances: readonly ComposeAllowance[]) {
+    return checkComposeFile(spec.composeFile, {
+      mountPath: this.mountPath(spec),
+      mainService: spec.mainService,
+      allowances,
+      variables: this.options.variables,
+    });
+  }
+
+  private async writeProject(
+    context: LaunchContext,
+    spec: ComposeRunSpec,
+    services: readonly ComposeService[],
+    bucket: BindMount | undefined,
+  ): Promise<ComposeProject> {
+    const override = buildOverrideFile({
+      services: services.map((service) => service.name),
+      labels: runLabels({
+        serverId: this.options.serverId,
+        runId: context.run.id,
+        accountId: context.account.id,
+        kind: 'compose',
+      }),
+      bucket: bucket === undefined ? undefined : { source: bucket.source, target: bucket.target },
+    });
+    return ComposeProject.write(this.options.workDir, context.run.id, spec.composeFile, override);
+  }
+
+  private mountPath(spec: ComposeRunSpec): string | undefined {
+    const plan = planMounts('compose', {
+      enableS3Mount: spec.enableS3Mount,
+      s3MountPath: spec.s3MountPath,
+    });
+    return plan.kind === 'bucket' ? plan.containerPath : undefined;
+  }
+
+  /** Resolves the bucket folder when the run opted in; it must exist before any container does. */
+  private async bucketMount(
+    context: LaunchContext,
+    spec: ComposeRunSpec,
+  ): Promise<BindMount | undefined> {
+    const target = this.mountPath(spec);
+    if (target === undefined) return undefined;
+    try {
+      const source = await this.options.store.mountSource(context.account.bucketName);
+      return { source, target, readOnly: false };
+    } catch (error) {
+      throw new SystemFailureError(
+        `The bucket ${context.account.bucketName} could not be mounted at ${target}: ` +
+          `${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+}

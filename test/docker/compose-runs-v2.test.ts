@@ -1,0 +1,3 @@
+import { describeComposeRuns } from './support/compose-run-suite.js';
+
+describeComposeRuns('v2');

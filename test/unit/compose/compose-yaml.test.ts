@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parseComposeYaml } from '../../../src/compose/compose-yaml.js';
+import { InvalidInputError } from '../../../src/errors/index.js';
+
+describe('parseComposeYaml', () => {
+  it('parses mappings and lists', () => {
+    expect(parseComposeYaml('services:\n  web:\n    ports: [80]\n')).toEqual({
+      services: { web: { ports: [80] } },
+    });
+  });
+
+  it('resolves merge keys', () => {
+    const text =
+      'x-base: &base\n  privileged: true\nservices:\n  web:\n    <<: *base\n    image: a\n';
+    expect(parseComposeYaml(text)).toEqual({
+      'x-base': { privileged: true },
+      services: { web: { privileged: true, image: 'a' } },
+    });
+  });
+
+  it('keeps the value of !override', () => {
+    expect(parseComposeYaml('ports: !override [80]\n')).toEqual({ ports: [80] });
+  });
+
+  it.each([
+    ['services:\n  web:\n    image: a\n   bad: [\n', 4],
+    ['services:\n  web: {}\n  web: {}\n', 3],
+    ['services:\n  web:\n    image: "open\n', 4],
+    ['- a\nb: c\n', 2],
+  ])('names the line of a YAML error in %j', (text, line) => {
+    expect(() => parseComposeYaml(text)).toThrow(InvalidInputError);
+    expect(() => parseComposeYaml(text)).toThrow(
+      new RegExp(`not valid YAML: line ${line}, column`),
+    );
+  });
+
+  it('rejects too many aliases', () => {
+    const text = `a: &a [1]\nb: [${Array(200).fill('*a').join(', ')}]\n`;
+    expect(() => parseComposeYaml(text)).toThrow(/fewer than 100 alias references/);
+  });
+
+  it('rejects several documents', () => {
+    expect(() => parseComposeYaml('a: 1\n---\nb: 2\n')).toThrow(/not valid YAML: line 2/);
+  });
+});
