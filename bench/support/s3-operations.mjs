@@ -67,7 +67,8 @@ export async function deleteObject({ client, bucket }, key, timeoutMs) {
 
 /**
  * Calls `operation(index)` for every index below `count`, with at most `concurrency` calls in
- * flight, and returns the latency of each call in milliseconds, by index.
+ * flight, and returns the latency of each call in milliseconds, by index. The first failure is
+ * rethrown, and no call starts after it.
  */
 export async function runConcurrently(count, concurrency, operation) {
   const latencies = new Array(count);
@@ -76,7 +77,12 @@ export async function runConcurrently(count, concurrency, operation) {
     while (next < count) {
       const index = next++;
       const start = performance.now();
-      await operation(index);
+      try {
+        await operation(index);
+      } catch (error) {
+        next = count;
+        throw error;
+      }
       latencies[index] = performance.now() - start;
     }
   };

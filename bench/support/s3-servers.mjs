@@ -1,4 +1,5 @@
 /* global fetch -- a Node.js global, which the ESLint config does not declare */
+import console from 'node:console';
 import process from 'node:process';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -17,7 +18,7 @@ const CREDENTIALS_PATH = '/api/v2/external/storage/credentials';
 const MIN_CREDENTIAL_SECONDS = 900;
 const MAX_CREDENTIAL_SECONDS = 43_200;
 
-// s3rver 3.7.1 knows one hard-coded access key. It checks Signature Version 2 but not version 4,
+// s3rver 3.7.1 accepts one hard-coded access key. It checks Signature Version 2 but not version 4,
 // which the AWS SDK for JavaScript v3 uses, so the secret is never verified.
 const S3RVER_ACCESS_KEY = 'S3RVER';
 const S3RVER_REGION = 'us-east-1';
@@ -63,7 +64,7 @@ export class LyceumS3Server extends BenchServer {
   async stop() {
     if (this.stopped) return;
     this.stopped = true;
-    await this.stopProcess();
+    await stopChild(this.child, 'The lyceum server');
   }
 
   /**
@@ -109,10 +110,7 @@ export class LyceumS3Server extends BenchServer {
   }
 }
 
-/**
- * An s3rver child process on 127.0.0.1 with a port the system picks, storing its buckets in
- * `directory`. It keeps no state outside that folder.
- */
+/** An s3rver child process on 127.0.0.1 with a port the system picks, storing its buckets in `directory`. */
 export class S3rverProcess {
   constructor({ child, logPath }) {
     this.child = child;
@@ -152,7 +150,8 @@ export class S3rverProcess {
       }
       await sleep(POLL_INTERVAL_MS);
     }
-    throw new Error(`s3rver did not listen within ${START_TIMEOUT_MS} ms. See ${this.logPath}.`);
+    const log = await readFile(this.logPath, 'utf8');
+    throw new Error(`s3rver did not listen within ${START_TIMEOUT_MS} ms. Its output:\n${log}`);
   }
 
   /**
@@ -172,18 +171,28 @@ export class S3rverProcess {
     return { client, bucket, endpoint: this.endpoint };
   }
 
-  /** Sends SIGTERM to s3rver's pid, and SIGKILL if it has not exited in time. */
   async stop() {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolveExit) => this.child.once('exit', resolveExit));
-    this.child.kill('SIGTERM');
-    const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
-    if ((await Promise.race([exited, timer])) === 'timeout') {
-      this.child.kill('SIGKILL');
-      await exited;
-    }
+    await stopChild(this.child, 's3rver');
+  }
+}
+
+/**
+ * Sends SIGTERM to a child's pid, and SIGKILL if it has not exited in time. The timer is unref'd,
+ * so it does not keep this process alive after the child has exited.
+ */
+async function stopChild(child, description) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+  child.kill('SIGTERM');
+  const timer = sleep(STOP_TIMEOUT_MS, 'timeout', { ref: false });
+  if ((await Promise.race([exited, timer])) === 'timeout') {
+    console.error(
+      `${description} (pid ${child.pid}) did not stop within ${STOP_TIMEOUT_MS} ms, so it gets SIGKILL.`,
+    );
+    child.kill('SIGKILL');
+    await exited;
   }
 }
 
