@@ -1,10 +1,5 @@
 import { SystemFailureError } from '../errors/index.js';
-import type {
-  ContainerEngine,
-  ContainerState,
-  ManagedContainer,
-  OutputStream,
-} from './container-engine.js';
+import type { ContainerEngine, ContainerState, ManagedContainer } from './container-engine.js';
 import { COMPOSE_LABEL_CONTAINER_NUMBER, COMPOSE_LABEL_SERVICE } from './labels.js';
 import { ServiceOutput, type LineSink } from './service-output.js';
 
@@ -57,13 +52,15 @@ export async function watchServiceContainers(
     sink,
     containers.map((entry) => entry.label),
   );
-  const streams: Promise<void>[] = [];
-  for (const entry of containers) {
-    const prefixed = output.stream(entry.label);
-    const logs: OutputStream = await entry.container.followLogs((chunk) => prefixed.write(chunk));
-    streams.push(logs.ended.then(() => prefixed.end()));
-  }
-  const outputDone = Promise.all(streams).then(() => undefined);
+  const streams = await Promise.all(
+    containers.map(async (entry) => {
+      const prefixed = output.stream(entry.label);
+      const logs = await entry.container.followLogs((chunk) => prefixed.write(chunk));
+      // Wrapped, because an async function that returns a promise would wait for it to settle.
+      return { ended: logs.ended.then(() => prefixed.end()) };
+    }),
+  );
+  const outputDone = Promise.all(streams.map((stream) => stream.ended)).then(() => undefined);
 
   if (mainService === undefined) {
     return { ended: waitForAll(containers), outputDone };

@@ -204,10 +204,10 @@ class DockerContainer implements ManagedContainer {
 
   async followLogs(listener: OutputListener): Promise<OutputStream> {
     // Compose services may set `tty: true`, and a TTY container's logs are not multiplexed.
-    const { Config } = await this.engine.call(() => this.container.inspect());
-    const stream = await this.engine.call(() =>
-      this.container.logs({ follow: true, stdout: true, stderr: true }),
-    );
+    const [{ Config }, stream] = await Promise.all([
+      this.engine.call(() => this.container.inspect()),
+      this.engine.call(() => this.container.logs({ follow: true, stdout: true, stderr: true })),
+    ]);
     return Config.Tty ? this.engine.forward(stream, listener) : this.engine.demux(stream, listener);
   }
 

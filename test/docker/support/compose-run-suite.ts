@@ -25,6 +25,22 @@ async function newestRunId(server: TestServer): Promise<string> {
   return newest.execution_id;
 }
 
+/**
+ * Starts a test server that, when disposed, first waits until every run's project is taken down.
+ * The take-down follows the report of a run's end, and the test's data directory, which holds
+ * the working files Compose needs for it, is deleted on disposal.
+ */
+async function startComposeServer(env: Record<string, string>): Promise<TestServer> {
+  const server = await startTestServer({ env });
+  const dispose = server[Symbol.asyncDispose];
+  server[Symbol.asyncDispose] = async () => {
+    const runs = (await (await server.api('/workloads/list')).json()) as { execution_id: string }[];
+    for (const run of runs) await expectComposeProjectRemoved(run.execution_id, server.dataDir);
+    await dispose();
+  };
+  return server;
+}
+
 async function writeComposeFile(server: TestServer, text: string): Promise<string> {
   const path = join(server.dataDir, 'compose-under-test.yaml');
   await writeFile(path, text);
@@ -46,7 +62,7 @@ async function startCompose(server: TestServer, text: string): Promise<Response>
 export function describeComposeRuns(release: ComposeRelease): void {
   const serverEnv: Record<string, string> =
     release === 'v1' ? { LYCEUM_COMPOSE_VERSION: 'v1' } : {};
-  const start = () => startTestServer({ env: serverEnv });
+  const start = () => startComposeServer(serverEnv);
 
   describe.skipIf(!composeAvailable(release))(`lyceum compose run with Compose ${release}`, () => {
     it('shares the bucket between two services', async () => {
@@ -198,8 +214,9 @@ export function describeComposeRuns(release: ComposeRelease): void {
     });
 
     it('runs a key the operator allows', async () => {
-      await using server = await startTestServer({
-        env: { ...serverEnv, LYCEUM_COMPOSE_ALLOW: 'cap_add' },
+      await using server = await startComposeServer({
+        ...serverEnv,
+        LYCEUM_COMPOSE_ALLOW: 'cap_add',
       });
       const text = `services:\n  app:\n    image: ${BUSYBOX}\n    cap_add: [NET_ADMIN]\n    command: ["true"]\n`;
       const run = await server.cli(['compose', 'run', await writeComposeFile(server, text)]);
