@@ -117,6 +117,30 @@ print(sorted(name for name in os.environ if "lyceum-default" in os.environ[name]
     expect(python.stdout.split('\n')).toEqual([bob.bucket, 'AccessDenied', '[]']);
   });
 
+  it('mounts only the own bucket into Compose runs', async () => {
+    await using server = await startTestServer();
+    const form = new FormData();
+    form.append('file', new Blob(['alice data']), 'secret.txt');
+    await server.api('/storage/upload?key=secret.txt', { method: 'POST', body: form });
+    const bob = await createAccount(server, 'bob');
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const composeFile = join(server.dataDir, 'compose.yml');
+    await writeFile(
+      composeFile,
+      `services:\n  lister:\n    image: ${BUSYBOX}\n    command: ["sh", "-c", "ls -a /mnt/s3; echo listed"]\n`,
+    );
+    const run = await server.cli(
+      ['compose', 'run', composeFile, '--enable-s3-mount', '--pull', 'never'],
+      {
+        env: { LYCEUM_API_KEY: bob.apiKey },
+      },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('listed');
+    expect(run.stdout).not.toContain('secret.txt');
+  });
+
   it('stops revoked keys and their credentials at once', async () => {
     await using server = await startTestServer();
     const bob = await createAccount(server, 'bob');
