@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SqliteDatabase } from '../db/database.js';
+import { StatementCache, type SqliteDatabase } from '../db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
 import { generateApiKey, hashApiKey } from './api-key.js';
 
@@ -53,10 +53,14 @@ interface KeyRow {
 
 /** Accounts and their API keys, in the server's SQLite database. */
 export class AccountRegistry {
+  private readonly statements: StatementCache;
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.statements = new StatementCache(db);
+  }
 
   create(name: string): Account {
     validateAccountName(name);
@@ -71,21 +75,21 @@ export class AccountRegistry {
       bucketName: `lyceum-${name}`,
       createdAt: this.now().toISOString(),
     };
-    this.db
+    this.statements
       .prepare('INSERT INTO accounts (id, name, bucket_name, created_at) VALUES (?, ?, ?, ?)')
       .run(account.id, account.name, account.bucketName, account.createdAt);
     return account;
   }
 
   list(): Account[] {
-    const rows = this.db
+    const rows = this.statements
       .prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY created_at, name')
       .all();
     return rows.map(toAccount);
   }
 
   findByName(name: string): Account | undefined {
-    const row = this.db
+    const row = this.statements
       .prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?')
       .get(name);
     return row === undefined ? undefined : toAccount(row);
@@ -102,14 +106,14 @@ export class AccountRegistry {
   }
 
   findByBucket(bucketName: string): Account | undefined {
-    const row = this.db
+    const row = this.statements
       .prepare<[string], AccountRow>('SELECT * FROM accounts WHERE bucket_name = ?')
       .get(bucketName);
     return row === undefined ? undefined : toAccount(row);
   }
 
   findById(id: string): Account | undefined {
-    const row = this.db
+    const row = this.statements
       .prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?')
       .get(id);
     return row === undefined ? undefined : toAccount(row);
@@ -125,7 +129,7 @@ export class AccountRegistry {
       createdAt: this.now().toISOString(),
       revokedAt: null,
     };
-    this.db
+    this.statements
       .prepare(
         'INSERT INTO api_keys (id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)',
       )
@@ -135,7 +139,7 @@ export class AccountRegistry {
 
   listKeys(accountName: string): ApiKeyInfo[] {
     const account = this.getByName(accountName);
-    const rows = this.db
+    const rows = this.statements
       .prepare<[string], KeyRow>(
         'SELECT id, account_id, name, created_at, revoked_at FROM api_keys WHERE account_id = ? ORDER BY created_at',
       )
@@ -144,7 +148,7 @@ export class AccountRegistry {
   }
 
   revokeKey(keyId: string): ApiKeyInfo {
-    const row = this.db
+    const row = this.statements
       .prepare<[string], KeyRow>(
         'SELECT id, account_id, name, created_at, revoked_at FROM api_keys WHERE id = ?',
       )
@@ -158,15 +162,17 @@ export class AccountRegistry {
       row.revoked_at = this.now().toISOString();
       const revokedAt = row.revoked_at;
       this.db.transaction(() => {
-        this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(revokedAt, keyId);
+        this.statements
+          .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?')
+          .run(revokedAt, keyId);
         // An account left without keys keeps no way in: its S3 credentials go with the last key.
-        const active = this.db
+        const active = this.statements
           .prepare<[string], { count: number }>(
             'SELECT COUNT(*) AS count FROM api_keys WHERE account_id = ? AND revoked_at IS NULL',
           )
           .get(row.account_id)!.count;
         if (active === 0) {
-          this.db
+          this.statements
             .prepare(
               'UPDATE s3_credentials SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL',
             )
@@ -179,7 +185,7 @@ export class AccountRegistry {
 
   /** Returns the account a key belongs to, or undefined for an unknown or revoked key. */
   authenticate(key: string): Account | undefined {
-    const row = this.db
+    const row = this.statements
       .prepare<[string], AccountRow>(
         `SELECT accounts.* FROM api_keys JOIN accounts ON accounts.id = api_keys.account_id
          WHERE api_keys.key_hash = ? AND api_keys.revoked_at IS NULL`,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SqliteDatabase } from '../db/database.js';
+import { StatementCache, type SqliteDatabase } from '../db/database.js';
 import { UnprocessableInputError } from '../errors/index.js';
 
 export const MIN_CREDENTIAL_SECONDS = 900;
@@ -38,10 +38,14 @@ const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
  * only compared, so only their hash is stored.
  */
 export class CredentialStore {
+  private readonly statements: StatementCache;
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.statements = new StatementCache(db);
+  }
 
   issue(accountId: string, durationSeconds = DEFAULT_CREDENTIAL_SECONDS): IssuedCredentials {
     validateDuration(durationSeconds);
@@ -60,7 +64,7 @@ export class CredentialStore {
       sessionToken: randomBytes(48).toString('base64url'),
       expiresAt: new Date(issuedAt.getTime() + durationSeconds * 1000),
     };
-    this.db
+    this.statements
       .prepare(
         `INSERT INTO s3_credentials (access_key, account_id, secret_key, session_token_hash, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -78,7 +82,7 @@ export class CredentialStore {
 
   /** Finds an access key that is not revoked; expiry is left to the caller, which reports it apart. */
   find(accessKey: string): CredentialLookup | undefined {
-    const row = this.db
+    const row = this.statements
       .prepare<[string], CredentialRow>(
         `SELECT account_id, secret_key, session_token_hash, expires_at FROM s3_credentials
          WHERE access_key = ? AND revoked_at IS NULL`,
@@ -98,7 +102,7 @@ export class CredentialStore {
 
   /** Revokes one access key, such as a finished run's. */
   revoke(accessKey: string): void {
-    this.db
+    this.statements
       .prepare(
         'UPDATE s3_credentials SET revoked_at = ? WHERE access_key = ? AND revoked_at IS NULL',
       )
@@ -107,7 +111,7 @@ export class CredentialStore {
 
   /** Revokes every credential of an account at once; returns how many were still active. */
   revokeAll(accountId: string): number {
-    return this.db
+    return this.statements
       .prepare(
         'UPDATE s3_credentials SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL',
       )
@@ -117,7 +121,8 @@ export class CredentialStore {
   /** Deletes credentials that expired more than a day ago, so the table does not grow forever. */
   prune(): number {
     const cutoff = new Date(this.now().getTime() - 86_400_000).toISOString();
-    return this.db.prepare('DELETE FROM s3_credentials WHERE expires_at < ?').run(cutoff).changes;
+    return this.statements.prepare('DELETE FROM s3_credentials WHERE expires_at < ?').run(cutoff)
+      .changes;
   }
 }
 
