@@ -8,7 +8,12 @@ import { USAGE } from './support/bench-options.mjs';
 import { printTable } from './support/report.mjs';
 import { EXIT_ALL_PASS, EXIT_FAILED, EXIT_TARGET_MISSED } from './support/run-benchmark.mjs';
 
-const BENCHMARKS = ['docker-run-overhead.mjs', 'transfer-throughput.mjs', 'mount-throughput.mjs'];
+const BENCHMARKS = [
+  'docker-run-overhead.mjs',
+  'compose-run-overhead.mjs',
+  'transfer-throughput.mjs',
+  'mount-throughput.mjs',
+];
 // Each benchmark bounds itself with --max-minutes, so this limit only catches one that hangs.
 const BENCHMARK_TIMEOUT_MS = 60 * 60_000;
 
