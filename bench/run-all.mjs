@@ -10,6 +10,8 @@ import { EXIT_ALL_PASS, EXIT_FAILED, EXIT_TARGET_MISSED } from './support/run-be
 
 const BENCHMARKS = [
   'docker-run-overhead.mjs',
+  'compose-run-overhead.mjs',
+  'python-run-overhead.mjs',
   'transfer-throughput.mjs',
   'mount-throughput.mjs',
   's3-throughput.mjs',

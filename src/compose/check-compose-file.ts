@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors/index.js';
 import type { ComposeAllowance } from './compose-allowances.js';
 import { parseComposeYaml } from './compose-yaml.js';
-import { isMapping, isPresent } from './compose-values.js';
+import { isMapping, isPresent, isTrue } from './compose-values.js';
 import { interpolateComposeFile, type ComposeVariables } from './interpolate.js';
 import { findMountConflicts } from './mount-conflicts.js';
 import { findProjectHostAccess } from './project-host-access.js';
@@ -22,6 +22,8 @@ export interface ComposeService {
   name: string;
   /** The image after variables are replaced; undefined when it comes from another file. */
   image: string | undefined;
+  /** True when the service runs with a TTY, so its output is one raw stream. */
+  tty: boolean;
 }
 
 /** A Compose file that passed the checks. The run uses its text unchanged. */
@@ -46,7 +48,11 @@ const FIX_HOST_ACCESS =
 export function checkComposeFile(text: string, rules: ComposeFileRules): CheckedComposeFile {
   const file = interpolateComposeFile(parseComposeYaml(text), rules.variables);
   const services = readServices(file);
-  const images = Object.keys(services).map((name) => ({ name, image: imageOf(services, name) }));
+  const images = Object.keys(services).map((name) => ({
+    name,
+    image: imageOf(services, name),
+    tty: isTrue(inheritedValue(services, name, 'tty')),
+  }));
   rejectHostAccess(file as Record<string, unknown>, services, rules.allowances);
   if (rules.mountPath !== undefined) rejectMountConflicts(services, rules.mountPath);
   checkServicesStart(services, rules.mainService);
@@ -104,6 +110,20 @@ function imageOf(services: Services, name: string, seen = new Set<string>()): st
   throw new InvalidInputError(
     `Service ${quoted} has no image; name one with image, for example image: python:3.12-slim.`,
   );
+}
+
+/** Returns a key of a service, or of the service it extends within the file when it has none. */
+function inheritedValue(services: Services, name: string, key: string): unknown {
+  const seen = new Set<string>();
+  for (let service = services[name]; service !== undefined;) {
+    if (service[key] !== undefined) return service[key];
+    if (isMapping(service.extends) && isPresent(service.extends.file)) return undefined;
+    const base = isMapping(service.extends) ? service.extends.service : service.extends;
+    if (typeof base !== 'string' || seen.has(base)) return undefined;
+    seen.add(base);
+    service = services[base];
+  }
+  return undefined;
 }
 
 function rejectHostAccess(

@@ -6,7 +6,8 @@ import { InvalidInputError } from '../errors/index.js';
  */
 export const COMPOSE_ALLOWANCES = {
   bind_mounts: 'folders or files of the host mounted into a service (bind mounts)',
-  docker_socket: "the Docker engine's socket, or a folder that contains it, mounted into a service",
+  docker_socket:
+    "the Docker engine's socket, or a folder that contains it, mounted into a service, and use_api_socket",
   privileged: 'privileged: true',
   host_network: 'network_mode: host',
   host_pid: 'pid: host',
@@ -27,6 +28,8 @@ export const COMPOSE_ALLOWANCES = {
   external_networks:
     'networks declared external or given a name of their own, and network_mode naming a network',
   network_drivers: 'networks with a driver other than bridge, or with driver_opts',
+  providers:
+    'services with a provider, which Compose carries out by running a command on the server',
 } as const;
 
 export type ComposeAllowance = keyof typeof COMPOSE_ALLOWANCES;

@@ -43,6 +43,12 @@ export function findServiceHostAccess(
     found.push({ where: `service ${JSON.stringify(name)}`, setting, allowance });
 
   if (isTrue(service.privileged)) report(`privileged: ${String(service.privileged)}`, 'privileged');
+  if (isTrue(service.use_api_socket)) {
+    report(`use_api_socket: ${String(service.use_api_socket)}`, 'docker_socket');
+  }
+  // Compose 2.36 and later run a provider service as a program found on the server's PATH.
+  if (isPresent(service.provider))
+    report(`provider: ${JSON.stringify(service.provider)}`, 'providers');
   checkBindMounts(service, report);
   checkNetworkMode(service.network_mode, report);
   checkNamespaces(service, report);

@@ -1,93 +1,179 @@
 import { SystemFailureError } from '../errors/index.js';
-import type { ContainerEngine, ContainerState, ManagedContainer } from './container-engine.js';
+import type {
+  ContainerEngine,
+  ContainerEvent,
+  EventSubscription,
+  ManagedContainer,
+  OutputStream,
+} from './container-engine.js';
 import { COMPOSE_LABEL_CONTAINER_NUMBER, COMPOSE_LABEL_SERVICE } from './labels.js';
-import { ServiceOutput, type LineSink } from './service-output.js';
+import { ServiceOutput, type LineSink, type PrefixedStream } from './service-output.js';
 
-/** A container of a Compose project with the service it runs. */
-export interface ServiceContainer {
-  service: string;
-  /** The prefix of its output lines: the service name, and the replica number when there are several. */
-  label: string;
-  container: ManagedContainer;
+export interface ComposeWatchOptions {
+  engine: ContainerEngine;
+  /** Labels that every container of the project has, and no other container. */
+  labels: Record<string, string>;
+  /** The services of the Compose file; their names set the width of the output prefixes. */
+  services: readonly { name: string; tty: boolean }[];
+  mainService: string | undefined;
+  sink: LineSink;
 }
 
-/** The containers of a started Compose project, followed until the run ends. */
-export interface ComposeWatch {
+/** The containers of a started project, followed until the run ends. */
+export interface WatchedProject {
+  containers: ManagedContainer[];
   /**
    * Resolves with the main service's exit code when it exits, or, without a main service, with
-   * the run's exit code once every container has exited.
+   * the exit code of the container that failed first once every container has exited, else 0.
    */
   ended: Promise<number>;
   /** Resolves once every container's output has ended. */
   outputDone: Promise<void>;
 }
 
-/** Finds the project's containers by the run id label and names each after its service. */
-export async function findServiceContainers(
-  engine: ContainerEngine,
-  labels: Record<string, string>,
-): Promise<ServiceContainer[]> {
-  const summaries = await engine.listManaged(labels);
-  const services = summaries.map((summary) => summary.labels[COMPOSE_LABEL_SERVICE] ?? summary.id);
-  const replicated = new Set(
-    services.filter((service, index) => services.indexOf(service) !== index),
-  );
-  return summaries
-    .map((summary, index) => {
-      const service = services[index] ?? summary.id;
-      const number = summary.labels[COMPOSE_LABEL_CONTAINER_NUMBER] ?? '1';
-      const label = replicated.has(service) ? `${service}-${number}` : service;
-      return { service, label, container: engine.get(summary.id) };
-    })
-    .sort((a, b) => a.label.localeCompare(b.label));
+interface Exit {
+  exitCode: number;
+  timeMs: number;
 }
 
-/** Follows the output of every container into `sink`, prefixed by service, and waits for their exits. */
-export async function watchServiceContainers(
-  containers: readonly ServiceContainer[],
-  mainService: string | undefined,
-  sink: LineSink,
-): Promise<ComposeWatch> {
-  const output = new ServiceOutput(
-    sink,
-    containers.map((entry) => entry.label),
-  );
-  const streams = await Promise.all(
-    containers.map(async (entry) => {
-      const prefixed = output.stream(entry.label);
-      const logs = await entry.container.followLogs((chunk) => prefixed.write(chunk));
-      // Wrapped, because an async function that returns a promise would wait for it to settle.
-      return { ended: logs.ended.then(() => prefixed.end()) };
-    }),
-  );
-  const outputDone = Promise.all(streams.map((stream) => stream.ended)).then(() => undefined);
+/**
+ * Follows the containers of one Compose project: their output, prefixed by service, and their
+ * exits. Subscribed before Compose starts the project, it attaches to each container when the
+ * engine reports its creation, before Compose starts it, and learns each exit from the die event.
+ * Calls for a container that has just started or exited wait until the engine has cleaned up
+ * after its exit, which took about 100 ms for a container that exits at once (Docker 20.10).
+ */
+export class ComposeWatch {
+  private readonly output: ServiceOutput;
+  private readonly outputs = new Map<string, Promise<void>>();
+  private readonly exits = new Map<string, { promise: Promise<Exit>; resolve(exit: Exit): void }>();
+  private subscription: EventSubscription | undefined;
 
-  if (mainService === undefined) {
-    return { ended: waitForAll(containers), outputDone };
-  }
-  const main = containers.find((entry) => entry.service === mainService);
-  if (main === undefined) {
-    throw new SystemFailureError(
-      `The main service ${JSON.stringify(mainService)} has no container; ` +
-        'check that it is not scaled to 0 and that Compose could start it.',
+  private constructor(private readonly options: ComposeWatchOptions) {
+    this.output = new ServiceOutput(
+      options.sink,
+      options.services.map((service) => service.name),
     );
   }
-  return { ended: main.container.waitUntilStopped(), outputDone };
+
+  /** Subscribes to the project's container events. Call before Compose starts the project. */
+  static async subscribe(options: ComposeWatchOptions): Promise<ComposeWatch> {
+    const watch = new ComposeWatch(options);
+    watch.subscription = await options.engine.watchContainers(options.labels, (event) =>
+      watch.onEvent(event),
+    );
+    return watch;
+  }
+
+  /**
+   * Finds the project's containers once Compose has started them, and follows those the events
+   * have not yet brought. Exits that the events miss are read from the engine.
+   */
+  async follow(): Promise<WatchedProject> {
+    const { engine, labels, mainService } = this.options;
+    const summaries = await engine.listManaged(labels);
+    const exits = summaries.map((summary) => {
+      this.followOutput(summary.id, summary.labels);
+      const container = engine.get(summary.id);
+      const exit = Promise.race([this.exitOf(summary.id).promise, readExit(container)]);
+      return { service: summary.labels[COMPOSE_LABEL_SERVICE], container, exit };
+    });
+    const outputDone = Promise.all(this.outputs.values()).then(() => undefined);
+
+    let ended: Promise<number>;
+    if (mainService === undefined) {
+      ended = Promise.all(exits.map((entry) => entry.exit)).then(firstFailure);
+    } else {
+      const main = exits.find((entry) => entry.service === mainService);
+      if (main === undefined) {
+        this.close();
+        throw new SystemFailureError(
+          `The main service ${JSON.stringify(mainService)} has no container; ` +
+            'check that it is not scaled to 0 and that Compose could start it.',
+        );
+      }
+      ended = main.exit.then((exit) => exit.exitCode);
+    }
+    return {
+      containers: exits.map((entry) => entry.container),
+      ended: ended.finally(() => this.close()),
+      outputDone,
+    };
+  }
+
+  close(): void {
+    this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  private onEvent(event: ContainerEvent): void {
+    if (event.action === 'create') this.attachOutput(event.containerId, event.labels);
+    if (event.action === 'die' && event.exitCode !== undefined) {
+      this.exitOf(event.containerId).resolve({ exitCode: event.exitCode, timeMs: event.timeMs });
+    }
+  }
+
+  /** Attaches to a container that Compose has created and not yet started. */
+  private attachOutput(containerId: string, labels: Record<string, string>): void {
+    if (this.outputs.has(containerId)) return;
+    const service = this.options.services.find(
+      (entry) => entry.name === labels[COMPOSE_LABEL_SERVICE],
+    );
+    const prefixed = this.output.stream(outputLabel(labels, containerId));
+    const container = this.options.engine.get(containerId);
+    // A start that comes before the attach is in place loses no output: it is sent first.
+    const attached = container.attachOutput((chunk) => prefixed.write(chunk), {
+      tty: service?.tty === true,
+      includeEarlierOutput: true,
+    });
+    this.outputs.set(containerId, ended(attached, prefixed));
+  }
+
+  /** Follows the logs of a container whose creation the events did not report. */
+  private followOutput(containerId: string, labels: Record<string, string>): void {
+    if (this.outputs.has(containerId)) return;
+    const prefixed = this.output.stream(outputLabel(labels, containerId));
+    const container = this.options.engine.get(containerId);
+    const followed = container.followLogs((chunk) => prefixed.write(chunk));
+    this.outputs.set(containerId, ended(followed, prefixed));
+  }
+
+  private exitOf(containerId: string) {
+    let exit = this.exits.get(containerId);
+    if (exit === undefined) {
+      let resolve!: (value: Exit) => void;
+      const promise = new Promise<Exit>((settle) => (resolve = settle));
+      exit = { promise, resolve };
+      this.exits.set(containerId, exit);
+    }
+    return exit;
+  }
 }
 
-async function waitForAll(containers: readonly ServiceContainer[]): Promise<number> {
-  await Promise.all(containers.map((entry) => entry.container.waitUntilStopped()));
-  const states = await Promise.all(containers.map((entry) => entry.container.state()));
-  return firstFailure(states);
+/** Resolves once an output stream has ended and its last line is written. */
+async function ended(stream: Promise<OutputStream>, prefixed: PrefixedStream): Promise<void> {
+  await (
+    await stream
+  ).ended;
+  prefixed.end();
+}
+
+/** Waits through the engine until a container has stopped, and returns its exit. */
+async function readExit(container: ManagedContainer): Promise<Exit> {
+  await container.waitUntilStopped();
+  const state = await container.state();
+  return { exitCode: state.exitCode, timeMs: Date.parse(state.finishedAt) };
+}
+
+/** Names a container's output after its service, with the replica number from the second on. */
+function outputLabel(labels: Record<string, string>, containerId: string): string {
+  const service = labels[COMPOSE_LABEL_SERVICE] ?? containerId.slice(0, 12);
+  const number = labels[COMPOSE_LABEL_CONTAINER_NUMBER] ?? '1';
+  return number === '1' ? service : `${service}-${number}`;
 }
 
 /** Returns the exit code of the container that failed first, or 0 when none failed. */
-export function firstFailure(
-  states: readonly Pick<ContainerState, 'exitCode' | 'finishedAt'>[],
-): number {
-  const failed = states
-    .filter((state) => state.exitCode !== 0)
-    // Docker drops trailing zeros from the nanoseconds, so the texts do not sort as times do.
-    .sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+export function firstFailure(exits: readonly Exit[]): number {
+  const failed = exits.filter((exit) => exit.exitCode !== 0).sort((a, b) => a.timeMs - b.timeMs);
   return failed[0]?.exitCode ?? 0;
 }

@@ -8,7 +8,7 @@ import { planMounts } from '../mounts/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ComposeCli } from './compose-cli.js';
 import { ComposeProject } from './compose-project.js';
-import { findServiceContainers, watchServiceContainers } from './compose-watch.js';
+import { ComposeWatch } from './compose-watch.js';
 import type { BindMount, ContainerEngine, ManagedContainer } from './container-engine.js';
 import { syncFileSystem } from './durability.js';
 import { LABEL_RUN_ID, LABEL_SERVER, runLabels } from './labels.js';
@@ -49,6 +49,7 @@ export class ComposeRunner implements Runner {
     const bucket = await this.bucketMount(context, spec);
 
     const project = await this.writeProject(context, spec, services, bucket);
+    const watch = await this.watch(context, spec, services);
     try {
       this.options.logger.debug(
         { runId: context.run.id, compose: cli.description },
@@ -56,8 +57,9 @@ export class ComposeRunner implements Runner {
       );
       await cli.up(project);
       this.options.logger.debug({ runId: context.run.id }, 'Started Compose project');
-      return await this.follow(context, cli, project, bucket);
+      return await this.follow(context, watch, cli, project, bucket);
     } catch (error) {
+      watch.close();
       await this.takeDown(cli, project).catch((cleanupError: unknown) => {
         this.options.logger.warn(
           { runId: context.run.id, err: cleanupError },
@@ -81,7 +83,8 @@ export class ComposeRunner implements Runner {
     const { services } = this.checkFile(spec, everything);
     const bucket = await this.bucketMount(context, spec);
     const project = await this.writeProject(context, spec, services, bucket);
-    return this.follow(context, cli, project, bucket);
+    const watch = await this.watch(context, spec, services);
+    return this.follow(context, watch, cli, project, bucket);
   }
 
   /**
@@ -99,21 +102,32 @@ export class ComposeRunner implements Runner {
     }
   }
 
+  private watch(
+    context: LaunchContext,
+    spec: ComposeRunSpec,
+    services: readonly ComposeService[],
+  ): Promise<ComposeWatch> {
+    return ComposeWatch.subscribe({
+      engine: this.options.engine,
+      labels: { [LABEL_SERVER]: this.options.serverId, [LABEL_RUN_ID]: context.run.id },
+      services,
+      mainService: spec.mainService,
+      sink: context.output,
+    });
+  }
+
   private async follow(
     context: LaunchContext,
+    subscribed: ComposeWatch,
     cli: ComposeCli,
     project: ComposeProject,
     bucket: BindMount | undefined,
   ): Promise<LaunchedRun> {
-    const { engine, serverId, stopGraceSeconds } = this.options;
+    const { stopGraceSeconds } = this.options;
     const spec = context.run.spec as ComposeRunSpec;
-    const containers = await findServiceContainers(engine, {
-      [LABEL_SERVER]: serverId,
-      [LABEL_RUN_ID]: context.run.id,
-    });
-    const watch = await watchServiceContainers(containers, spec.mainService, context.output);
+    const watch = await subscribed.follow();
     const stopAll = async (graceSeconds: number) => {
-      await Promise.all(containers.map((entry) => entry.container.stop(graceSeconds)));
+      await Promise.all(watch.containers.map((container) => container.stop(graceSeconds)));
     };
     // The run ends with the main service, so the other services are stopped to end their output.
     const exitCode = watch.ended.then(async (code) => {

@@ -24,6 +24,30 @@ export interface ManagedContainerSummary {
 
 export type OutputListener = (chunk: Buffer) => void;
 
+/** A container starting or exiting, as the engine reports it. */
+export interface ContainerEvent {
+  containerId: string;
+  action: 'create' | 'start' | 'die';
+  /** The labels of the container. */
+  labels: Record<string, string>;
+  /** The exit code of a `die` event. */
+  exitCode: number | undefined;
+  /** When the engine stamped the event, in milliseconds since the epoch. */
+  timeMs: number;
+}
+
+/** A subscription to container events; `close` ends it. */
+export interface EventSubscription {
+  close(): void;
+}
+
+export interface AttachOptions {
+  /** True for a container created with a TTY, whose output is one raw stream. */
+  tty?: boolean;
+  /** Also streams what the container wrote before the call, for a start that may come first. */
+  includeEarlierOutput?: boolean;
+}
+
 /** An attached output stream; `ended` resolves once the container's output is complete. */
 export interface OutputStream {
   ended: Promise<void>;
@@ -40,7 +64,7 @@ export interface ContainerState {
 export interface ManagedContainer {
   readonly id: string;
   /** Streams the container's stdout and stderr to `listener`. Call before start. */
-  attachOutput(listener: OutputListener): Promise<OutputStream>;
+  attachOutput(listener: OutputListener, options?: AttachOptions): Promise<OutputStream>;
   /** Streams all output since the container was created. For runs resumed after a restart. */
   followLogs(listener: OutputListener): Promise<OutputStream>;
   /** Resolves with the exit code of the next exit. Call before start. */
@@ -67,6 +91,14 @@ export interface ContainerEngine {
   create(spec: ContainerSpec): Promise<ManagedContainer>;
   get(id: string): ManagedContainer;
   listManaged(labels: Record<string, string>): Promise<ManagedContainerSummary[]>;
+  /**
+   * Passes the start and exit of every container with all of `labels` to `listener`, from the
+   * moment the returned promise resolves until the subscription is closed.
+   */
+  watchContainers(
+    labels: Record<string, string>,
+    listener: (event: ContainerEvent) => void,
+  ): Promise<EventSubscription>;
   /** The gateway address of the default bridge network, where containers reach the host. */
   bridgeGateway(): Promise<string | undefined>;
 }

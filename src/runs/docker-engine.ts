@@ -8,8 +8,11 @@ import {
   SystemFailureError,
 } from '../errors/index.js';
 import type {
+  AttachOptions,
   ContainerEngine,
+  ContainerEvent,
   ContainerState,
+  EventSubscription,
   ContainerSpec,
   ManagedContainer,
   ManagedContainerSummary,
@@ -94,6 +97,33 @@ export class DockerEngine implements ContainerEngine {
       labels: container.Labels,
       running: container.State === 'running',
     }));
+  }
+
+  async watchContainers(
+    labels: Record<string, string>,
+    listener: (event: ContainerEvent) => void,
+  ): Promise<EventSubscription> {
+    const filters = {
+      type: ['container'],
+      event: ['create', 'start', 'die'],
+      label: Object.entries(labels).map(([key, value]) => `${key}=${value}`),
+    };
+    const stream = (await this.call(() =>
+      this.docker.getEvents({ filters: JSON.stringify(filters) }),
+    )) as NodeJS.ReadableStream & { destroy(): void; socket?: { unref(): void } };
+    // A stopping server leaves runs to the next start, so this stream must not keep it alive.
+    stream.socket?.unref();
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = parseContainerEvent(line);
+        if (event !== undefined) listener(event);
+      }
+    });
+    stream.on('error', () => undefined);
+    return { close: () => stream.destroy() };
   }
 
   async bridgeGateway(): Promise<string | undefined> {
@@ -195,11 +225,18 @@ class DockerContainer implements ManagedContainer {
     return this.container.id;
   }
 
-  async attachOutput(listener: OutputListener): Promise<OutputStream> {
+  async attachOutput(listener: OutputListener, options: AttachOptions = {}): Promise<OutputStream> {
     const stream = await this.engine.call(() =>
-      this.container.attach({ stream: true, stdout: true, stderr: true }),
+      this.container.attach({
+        stream: true,
+        stdout: true,
+        stderr: true,
+        logs: options.includeEarlierOutput === true,
+      }),
     );
-    return this.engine.demux(stream, listener);
+    return options.tty === true
+      ? this.engine.forward(stream, listener)
+      : this.engine.demux(stream, listener);
   }
 
   async followLogs(listener: OutputListener): Promise<OutputStream> {
@@ -261,6 +298,28 @@ class DockerContainer implements ManagedContainer {
         if (!isNotFound(error) && !isStatus(error, 409)) throw error;
       });
   }
+}
+
+/** Reads one line of the engine's event stream; returns undefined for other events. */
+function parseContainerEvent(line: string): ContainerEvent | undefined {
+  if (line.trim() === '') return undefined;
+  const event = JSON.parse(line) as {
+    Action?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+    timeNano?: number;
+  };
+  const { Action: action, Actor: actor } = event;
+  const known = action === 'create' || action === 'start' || action === 'die';
+  if (!known || actor?.ID === undefined) return undefined;
+  const attributes = actor.Attributes ?? {};
+  const exitCode = attributes.exitCode === undefined ? undefined : Number(attributes.exitCode);
+  return {
+    containerId: actor.ID,
+    action,
+    labels: attributes,
+    exitCode,
+    timeMs: (event.timeNano ?? 0) / 1e6,
+  };
 }
 
 function isStatus(error: unknown, status: number): boolean {

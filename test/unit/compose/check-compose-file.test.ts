@@ -32,8 +32,8 @@ describe('checkComposeFile', () => {
     const text = 'services:\n  web:\n    image: nginx:1\n  worker:\n    image: "${IMG:-busybox}"\n';
     expect(check(text)).toEqual({
       services: [
-        { name: 'web', image: 'nginx:1' },
-        { name: 'worker', image: 'busybox' },
+        { name: 'web', image: 'nginx:1', tty: false },
+        { name: 'worker', image: 'busybox', tty: false },
       ],
     });
   });
@@ -46,6 +46,12 @@ describe('checkComposeFile', () => {
       'busybox',
       'busybox',
     ]);
+  });
+
+  it('follows extends for tty', () => {
+    const text =
+      'services:\n  base:\n    image: a\n    tty: true\n  child:\n    extends: base\n  own:\n    extends: base\n    tty: false\n';
+    expect(check(text).services.map((service) => service.tty)).toEqual([true, true, false]);
   });
 
   it('accepts named volumes of the project', () => {
@@ -108,6 +114,8 @@ describe('checkComposeFile', () => {
       ['volumes_from: ["container:db1"]', 'volumes_from: container:db1', 'foreign_containers'],
       ['env_file: .env', 'env_file: ".env"', 'host_files'],
       ['extends: {file: base.yml, service: x}', 'extends.file: base.yml', 'host_files'],
+      ['use_api_socket: true', 'use_api_socket: true', 'docker_socket'],
+      ['provider: {type: awesomecloud}', 'provider: {"type":"awesomecloud"}', 'providers'],
     ];
 
     it.each(cases)('rejects %j', (lines, setting, allowance) => {

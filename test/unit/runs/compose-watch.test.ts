@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SystemFailureError } from '../../../src/errors/index.js';
-import {
-  findServiceContainers,
-  firstFailure,
-  watchServiceContainers,
-} from '../../../src/runs/compose-watch.js';
+import { ComposeWatch, firstFailure } from '../../../src/runs/compose-watch.js';
 import { FakeEngine } from './support/fake-engine.js';
 
 const RUN = { 'dev.lyceum.run-id': 'run_1' };
@@ -22,112 +18,141 @@ function collector() {
   return { lines, sink: { append: (chunk: Buffer) => lines.push(chunk.toString()) } };
 }
 
-describe('findServiceContainers', () => {
-  it('labels containers by service', async () => {
-    const engine = new FakeEngine();
-    engine.add('c2', serviceLabels('web'));
-    engine.add('c1', serviceLabels('db'));
-    engine.add('other', { 'dev.lyceum.run-id': 'run_2', 'com.docker.compose.service': 'x' });
-    const found = await findServiceContainers(engine, RUN);
-    expect(found.map(({ service, label }) => [service, label])).toEqual([
-      ['db', 'db'],
-      ['web', 'web'],
-    ]);
+async function subscribe(engine: FakeEngine, names: string[], mainService?: string, tty = false) {
+  const { lines, sink } = collector();
+  const watch = await ComposeWatch.subscribe({
+    engine,
+    labels: RUN,
+    services: names.map((name) => ({ name, tty })),
+    mainService,
+    sink,
   });
+  return { lines, watch };
+}
 
-  it('numbers the replicas of a service', async () => {
-    const engine = new FakeEngine();
-    engine.add('a', serviceLabels('worker', 2));
-    engine.add('b', serviceLabels('worker', 1));
-    const found = await findServiceContainers(engine, RUN);
-    expect(found.map((entry) => entry.label)).toEqual(['worker-1', 'worker-2']);
-  });
-});
-
-describe('watchServiceContainers', () => {
+describe('ComposeWatch', () => {
   it('prefixes the output of each service', async () => {
     const engine = new FakeEngine();
+    const { lines, watch } = await subscribe(engine, ['web', 'db']);
     const web = engine.add('w', serviceLabels('web'));
     const db = engine.add('d', serviceLabels('db'));
-    const { lines, sink } = collector();
-    const watch = await watchServiceContainers(
-      await findServiceContainers(engine, RUN),
-      undefined,
-      sink,
-    );
+    web.announceCreate();
+    db.announceCreate();
+    const project = await watch.follow();
     web.print('hello\n');
     db.print('ready\n');
     web.exit(0);
     db.exit(0);
-    expect(await watch.ended).toBe(0);
-    await watch.outputDone;
+    expect(await project.ended).toBe(0);
+    await project.outputDone;
     expect(lines).toEqual(['web | hello\n', 'db  | ready\n']);
+  });
+
+  it('attaches on creation with earlier output', async () => {
+    const engine = new FakeEngine();
+    const { watch } = await subscribe(engine, ['web'], undefined, true);
+    const web = engine.add('w', serviceLabels('web'));
+    web.announceCreate();
+    web.announceStart();
+    await watch.follow();
+    expect(web.attachments).toEqual([{ tty: true, includeEarlierOutput: true }]);
+  });
+
+  it('follows containers the events missed', async () => {
+    const engine = new FakeEngine();
+    const { lines, watch } = await subscribe(engine, ['web']);
+    const web = engine.add('w', serviceLabels('web'));
+    const project = await watch.follow();
+    web.print('late\n');
+    web.exit(0);
+    await project.outputDone;
+    expect(lines).toEqual(['web | late\n']);
+    expect(web.attachments).toEqual([]);
+  });
+
+  it('numbers replicas from the second on', async () => {
+    const engine = new FakeEngine();
+    const { lines, watch } = await subscribe(engine, ['worker']);
+    const first = engine.add('a', serviceLabels('worker', 1));
+    const second = engine.add('b', serviceLabels('worker', 2));
+    const project = await watch.follow();
+    first.print('one\n');
+    second.print('two\n');
+    expect(project.containers).toHaveLength(2);
+    expect(lines).toEqual(['worker | one\n', 'worker-2 | two\n']);
   });
 
   it('ends with the main service', async () => {
     const engine = new FakeEngine();
+    const { watch } = await subscribe(engine, ['db', 'job'], 'job');
     engine.add('d', serviceLabels('db'));
     const job = engine.add('j', serviceLabels('job'));
-    const { sink } = collector();
-    const watch = await watchServiceContainers(
-      await findServiceContainers(engine, RUN),
-      'job',
-      sink,
-    );
+    const project = await watch.follow();
     job.exit(4);
-    expect(await watch.ended).toBe(4);
+    expect(await project.ended).toBe(4);
+    expect(engine.subscriberCount).toBe(0);
   });
 
   it('waits for every container without a main service', async () => {
     const engine = new FakeEngine();
+    const { watch } = await subscribe(engine, ['a', 'b']);
     const a = engine.add('a', serviceLabels('a'));
     const b = engine.add('b', serviceLabels('b'));
-    const { sink } = collector();
-    const watch = await watchServiceContainers(
-      await findServiceContainers(engine, RUN),
-      undefined,
-      sink,
-    );
+    const project = await watch.follow();
     let ended = false;
-    void watch.ended.then(() => (ended = true));
+    void project.ended.then(() => (ended = true));
     a.exit(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(ended).toBe(false);
     b.exit(2);
-    expect(await watch.ended).toBe(2);
+    expect(await project.ended).toBe(2);
+  });
+
+  it('returns the first failure by exit time', async () => {
+    const engine = new FakeEngine();
+    const { watch } = await subscribe(engine, ['early', 'late']);
+    const early = engine.add('e', serviceLabels('early'));
+    const late = engine.add('l', serviceLabels('late'));
+    const project = await watch.follow();
+    late.exit(6, '2026-01-01T00:00:02Z');
+    early.exit(5, '2026-01-01T00:00:01Z');
+    expect(await project.ended).toBe(5);
+  });
+
+  it('reads exits from the engine without events', async () => {
+    const engine = new FakeEngine();
+    engine.sendsEvents = false;
+    const { watch } = await subscribe(engine, ['a', 'b']);
+    const a = engine.add('a', serviceLabels('a'));
+    engine.add('b', serviceLabels('b')).exit(3, '2026-01-01T00:00:01Z');
+    const project = await watch.follow();
+    a.exit(0);
+    expect(await project.ended).toBe(3);
   });
 
   it('rejects a main service without a container', async () => {
     const engine = new FakeEngine();
+    const { watch } = await subscribe(engine, ['a'], 'job');
     engine.add('a', serviceLabels('a'));
-    const { sink } = collector();
-    const watch = watchServiceContainers(await findServiceContainers(engine, RUN), 'job', sink);
-    await expect(watch).rejects.toThrow(SystemFailureError);
-    await expect(watch).rejects.toThrow('The main service "job" has no container');
+    const follow = watch.follow();
+    await expect(follow).rejects.toThrow(SystemFailureError);
+    await expect(follow).rejects.toThrow('The main service "job" has no container');
+    expect(engine.subscriberCount).toBe(0);
   });
 });
 
 describe('firstFailure', () => {
   it('returns 0 when every container succeeded', () => {
-    expect(firstFailure([{ exitCode: 0, finishedAt: '2026-01-01T00:00:01Z' }])).toBe(0);
+    expect(firstFailure([{ exitCode: 0, timeMs: 1000 }])).toBe(0);
     expect(firstFailure([])).toBe(0);
   });
 
   it('returns the code of the earliest failure', () => {
-    const states = [
-      { exitCode: 6, finishedAt: '2026-01-01T00:00:02.5Z' },
-      { exitCode: 0, finishedAt: '2026-01-01T00:00:00Z' },
-      { exitCode: 5, finishedAt: '2026-01-01T00:00:02.123456789Z' },
+    const exits = [
+      { exitCode: 6, timeMs: 2500 },
+      { exitCode: 0, timeMs: 0 },
+      { exitCode: 5, timeMs: 2123 },
     ];
-    expect(firstFailure(states)).toBe(5);
-  });
-
-  it('compares times, not texts', () => {
-    // As text, ".12Z" sorts after ".123456789Z", but as a time it is 3 ms earlier.
-    const states = [
-      { exitCode: 8, finishedAt: '2026-01-01T00:00:01.123456789Z' },
-      { exitCode: 7, finishedAt: '2026-01-01T00:00:01.12Z' },
-    ];
-    expect(firstFailure(states)).toBe(7);
+    expect(firstFailure(exits)).toBe(5);
   });
 });

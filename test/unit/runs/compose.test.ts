@@ -40,10 +40,12 @@ class FakeCli implements ComposeCli {
       services: Record<string, { labels: Record<string, string> }>;
     };
     for (const [service, { labels }] of Object.entries(override.services)) {
-      this.engine.add(`${project.name}-${service}`, {
+      const container = this.engine.add(`${project.name}-${service}`, {
         ...labels,
         'com.docker.compose.service': service,
       });
+      container.announceCreate();
+      container.announceStart();
     }
   }
 

@@ -91,6 +91,9 @@ class EmptyEngine implements ContainerEngine {
   async bridgeGateway() {
     return undefined;
   }
+  async watchContainers() {
+    return { close: () => undefined };
+  }
 }
 
 const spec: DockerRunSpec = {

@@ -1,7 +1,10 @@
 import type { PullPolicy } from '../../../../src/config/server-config.js';
 import type {
+  AttachOptions,
   ContainerEngine,
+  ContainerEvent,
   ContainerState,
+  EventSubscription,
   ManagedContainer,
   ManagedContainerSummary,
   OutputListener,
@@ -15,6 +18,7 @@ export class FakeContainer implements ManagedContainer {
   finishedAt = '';
   stops: number[] = [];
   removed = false;
+  attachments: AttachOptions[] = [];
   private listeners: OutputListener[] = [];
   private endOutput!: () => void;
   private readonly outputEnded = new Promise<void>((resolve) => (this.endOutput = resolve));
@@ -24,6 +28,7 @@ export class FakeContainer implements ManagedContainer {
   constructor(
     readonly id: string,
     readonly labels: Record<string, string>,
+    private readonly emit: (event: ContainerEvent) => void = () => undefined,
   ) {}
 
   print(text: string): void {
@@ -36,10 +41,40 @@ export class FakeContainer implements ManagedContainer {
     this.exitCode = code;
     this.finishedAt = finishedAt;
     this.endOutput();
+    this.emit({
+      containerId: this.id,
+      action: 'die',
+      labels: this.labels,
+      exitCode: code,
+      timeMs: Date.parse(finishedAt),
+    });
     this.resolveExit(code);
   }
 
-  async attachOutput(listener: OutputListener): Promise<OutputStream> {
+  /** Reports the container's creation to the engine's event subscribers. */
+  announceCreate(): void {
+    this.emit({
+      containerId: this.id,
+      action: 'create',
+      labels: this.labels,
+      exitCode: undefined,
+      timeMs: Date.now(),
+    });
+  }
+
+  /** Reports the container's start to the engine's event subscribers. */
+  announceStart(): void {
+    this.emit({
+      containerId: this.id,
+      action: 'start',
+      labels: this.labels,
+      exitCode: undefined,
+      timeMs: Date.now(),
+    });
+  }
+
+  async attachOutput(listener: OutputListener, options: AttachOptions = {}): Promise<OutputStream> {
+    this.attachments.push(options);
     return this.followLogs(listener);
   }
 
@@ -83,11 +118,38 @@ export class FakeEngine implements ContainerEngine {
   readonly containers: FakeContainer[] = [];
   readonly ensured: [string, PullPolicy][] = [];
   missingImage: string | undefined;
+  /** Followers of container events; when false, the engine sends no events, as after a restart. */
+  sendsEvents = true;
+  private readonly watchers = new Set<{
+    labels: Record<string, string>;
+    listener: (event: ContainerEvent) => void;
+  }>();
 
   add(id: string, labels: Record<string, string>): FakeContainer {
-    const container = new FakeContainer(id, labels);
+    const container = new FakeContainer(id, labels, (event) => this.publish(event));
     this.containers.push(container);
     return container;
+  }
+
+  get subscriberCount(): number {
+    return this.watchers.size;
+  }
+
+  async watchContainers(
+    labels: Record<string, string>,
+    listener: (event: ContainerEvent) => void,
+  ): Promise<EventSubscription> {
+    const watcher = { labels, listener };
+    this.watchers.add(watcher);
+    return { close: () => this.watchers.delete(watcher) };
+  }
+
+  private publish(event: ContainerEvent): void {
+    if (!this.sendsEvents) return;
+    for (const { labels, listener } of this.watchers) {
+      const matches = Object.entries(labels).every(([key, value]) => event.labels[key] === value);
+      if (matches) listener(event);
+    }
   }
 
   async ping(): Promise<void> {}
