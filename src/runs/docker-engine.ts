@@ -128,15 +128,20 @@ export class DockerEngine implements ContainerEngine {
   async bridgeGateway(): Promise<string | undefined> {
     try {
       const network = (await this.docker.getNetwork('bridge').inspect()) as {
-        IPAM?: { Config?: { Gateway?: string }[] };
+        IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] };
         Options?: Record<string, string>;
       };
-      const gateway = network.IPAM?.Config?.find((entry) => entry.Gateway !== undefined)?.Gateway;
+      const config = network.IPAM?.Config ?? [];
+      const gateway = config.find((entry) => entry.Gateway !== undefined)?.Gateway;
       if (gateway !== undefined) return gateway;
-      // Engines such as Debian's 20.10 leave the gateway out of the default bridge's IPAM data;
-      // it is then the IPv4 address of the bridge interface on the host.
+      // Engines such as Debian's 20.10 leave the gateway out of the default bridge's IPAM data.
+      // It is then the IPv4 address of the bridge interface, which Node lists only while a
+      // container is attached, and otherwise the subnet's first address, Docker's default.
       const name = network.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
-      return networkInterfaces()[name]?.find((address) => address.family === 'IPv4')?.address;
+      const address = networkInterfaces()[name]?.find((entry) => entry.family === 'IPv4')?.address;
+      return (
+        address ?? firstHostAddress(config.find((entry) => entry.Subnet?.includes('.'))?.Subnet)
+      );
     } catch {
       return undefined;
     }
@@ -335,4 +340,12 @@ function asCommandError(error: unknown): CommandNotRunnableError | undefined {
     });
   }
   return undefined;
+}
+
+/** Returns the first host address of an IPv4 subnet such as 172.17.0.0/16, or undefined. */
+function firstHostAddress(subnet: string | undefined): string | undefined {
+  const match = subnet === undefined ? null : /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(subnet);
+  if (match === null) return undefined;
+  const [, a, b, c, d] = match;
+  return `${a}.${b}.${c}.${Number(d) + 1}`;
 }
