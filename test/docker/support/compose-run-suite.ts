@@ -322,6 +322,27 @@ export function describeComposeRuns(release: ComposeRelease): void {
       expect(logs.stdout).toContain('web    | web started');
     });
 
+    it('aborts a project that is still starting', async () => {
+      await using server = await start();
+      const started = await server.cli([
+        'compose',
+        'run',
+        '-d',
+        fixture('service-waiting-for-a-dependency.yaml'),
+      ]);
+      const id = started.stdout.trim();
+      for (let attempt = 0; attempt < 200; attempt++) {
+        if ((await composeProjectResources(id)).containers.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await waitForStatus(server, id, () => true)).status).toBe('starting');
+
+      const abort = await server.cli(['workloads', 'abort', id]);
+      expect(abort.exitCode).toBe(0);
+      expect((await waitForStatus(server, id)).status).toBe('aborted');
+      await expectComposeProjectRemoved(id, server.dataDir);
+    });
+
     it('follows a project after a server restart', async () => {
       await using server = await start();
       const text = `services:\n  app:\n    image: ${BUSYBOX}\n    command: ["sh", "-c", "echo one; sleep 3; echo two"]\n`;
