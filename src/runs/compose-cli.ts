@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execa, type ExecaError } from 'execa';
 import { SystemFailureError } from '../errors/index.js';
 
@@ -49,7 +50,15 @@ export class ExecaComposeCli implements ComposeCli {
 
   async down(project: ComposeProjectFiles, graceSeconds: number): Promise<void> {
     const timeout = String(Math.ceil(graceSeconds));
-    await this.run(project, ['down', '--volumes', '--remove-orphans', '--timeout', timeout]);
+    const args = ['down', '--volumes', '--remove-orphans', '--timeout', timeout];
+    // Compose v2 finds a project's containers, networks and volumes by its labels, so it can
+    // take a project down whose files are gone. Compose v1 needs the files.
+    const filesGone = !project.files.every((path) => existsSync(path));
+    if (filesGone && !this.isV1) {
+      await this.run({ name: project.name, directory: '/', files: [] }, args);
+      return;
+    }
+    await this.run(project, args);
   }
 
   private async run(
