@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execa, type ExecaError } from 'execa';
 import { SystemFailureError } from '../errors/index.js';
 
@@ -12,8 +13,11 @@ export interface ComposeProjectFiles {
 export interface ComposeCli {
   /** `docker compose` or `docker-compose`, with the version, for logs and messages. */
   readonly description: string;
-  /** Creates and starts the project's containers in the background (`up --detach`). */
-  up(project: ComposeProjectFiles): Promise<void>;
+  /**
+   * Creates and starts the project's containers in the background (`up --detach`). Aborting
+   * `signal` ends the command.
+   */
+  up(project: ComposeProjectFiles, signal?: AbortSignal): Promise<void>;
   /** Removes the project's containers, networks and volumes (`down --volumes`). */
   down(project: ComposeProjectFiles, graceSeconds: number): Promise<void>;
 }
@@ -37,19 +41,31 @@ export class ExecaComposeCli implements ComposeCli {
     return this.command[0] === 'docker-compose';
   }
 
-  async up(project: ComposeProjectFiles): Promise<void> {
+  async up(project: ComposeProjectFiles, signal?: AbortSignal): Promise<void> {
     // The server applies the pull policy before this. Compose v1 has no --pull option and
     // ignores pull_policy, so it relies on the images being present by then.
     const pull = this.isV1 ? [] : ['--pull', 'never'];
-    await this.run(project, ['up', '--detach', '--no-build', ...pull]);
+    await this.run(project, ['up', '--detach', '--no-build', ...pull], signal);
   }
 
   async down(project: ComposeProjectFiles, graceSeconds: number): Promise<void> {
     const timeout = String(Math.ceil(graceSeconds));
-    await this.run(project, ['down', '--volumes', '--remove-orphans', '--timeout', timeout]);
+    const args = ['down', '--volumes', '--remove-orphans', '--timeout', timeout];
+    // Compose v2 finds a project's containers, networks and volumes by its labels, so it can
+    // take a project down whose files are gone. Compose v1 needs the files.
+    const filesGone = !project.files.every((path) => existsSync(path));
+    if (filesGone && !this.isV1) {
+      await this.run({ name: project.name, directory: '/', files: [] }, args);
+      return;
+    }
+    await this.run(project, args);
   }
 
-  private async run(project: ComposeProjectFiles, args: string[]): Promise<void> {
+  private async run(
+    project: ComposeProjectFiles,
+    args: string[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     const [file = 'docker', ...leading] = this.command;
     const projectArgs = ['--ansi', 'never', '--project-name', project.name];
     for (const path of project.files) projectArgs.push('--file', path);
@@ -60,6 +76,7 @@ export class ExecaComposeCli implements ComposeCli {
         extendEnv: false,
         stdin: 'ignore',
         all: true,
+        ...(signal === undefined ? {} : { cancelSignal: signal }),
       });
     } catch (error) {
       throw new SystemFailureError(

@@ -15,6 +15,9 @@ import { LABEL_RUN_ID, LABEL_SERVER, runLabels } from './labels.js';
 import type { ComposeRunSpec } from './run-record.js';
 import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
 
+/** How often a running `up` checks whether the run was aborted. */
+const STOP_POLL_INTERVAL_MS = 250;
+
 export interface ComposeRunnerOptions {
   engine: ContainerEngine;
   store: ObjectStore;
@@ -49,17 +52,18 @@ export class ComposeRunner implements Runner {
     const bucket = await this.bucketMount(context, spec);
 
     const project = await this.writeProject(context, spec, services, bucket);
-    const watch = await this.watch(context, spec, services);
+    let watch: ComposeWatch | undefined;
     try {
+      watch = await this.watch(context, spec, services);
       this.options.logger.debug(
         { runId: context.run.id, compose: cli.description },
         'Starting Compose project',
       );
-      await cli.up(project);
+      await this.startProject(context, cli, project);
       this.options.logger.debug({ runId: context.run.id }, 'Started Compose project');
       return await this.follow(context, watch, cli, project, bucket);
     } catch (error) {
-      watch.close();
+      watch?.close();
       await this.takeDown(cli, project).catch((cleanupError: unknown) => {
         this.options.logger.warn(
           { runId: context.run.id, err: cleanupError },
@@ -99,6 +103,27 @@ export class ComposeRunner implements Runner {
     for (const runId of leftovers) {
       this.options.logger.info({ runId }, 'Taking down a leftover Compose project');
       await this.takeDown(cli, new ComposeProject(this.options.workDir, runId));
+    }
+  }
+
+  /**
+   * Runs `up`, and cancels it when the run is aborted meanwhile.
+   * NOTE: the run's timeout counts from the end of `up`, so a dependency that `up` waits for
+   * (depends_on with service_healthy or service_completed_successfully) is not bounded by it.
+   */
+  private async startProject(
+    context: LaunchContext,
+    cli: ComposeCli,
+    project: ComposeProject,
+  ): Promise<void> {
+    const cancel = new AbortController();
+    const poll = setInterval(() => {
+      if (context.stopRequested()) cancel.abort();
+    }, STOP_POLL_INTERVAL_MS);
+    try {
+      await cli.up(project, cancel.signal);
+    } finally {
+      clearInterval(poll);
     }
   }
 

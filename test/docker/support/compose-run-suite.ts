@@ -27,8 +27,8 @@ async function newestRunId(server: TestServer): Promise<string> {
 
 /**
  * Starts a test server that, when disposed, first waits until every run's project is taken down.
- * The take-down follows the report of a run's end, and the test's data directory, which holds
- * the working files Compose needs for it, is deleted on disposal.
+ * The take-down follows the report of a run's end. It needs the working files in the test's
+ * data directory, which disposal deletes.
  */
 async function startComposeServer(env: Record<string, string>): Promise<TestServer> {
   const server = await startTestServer({ env });
@@ -56,8 +56,8 @@ async function startCompose(server: TestServer, text: string): Promise<Response>
 }
 
 /**
- * The Compose run tests, run once with Compose v2 and once with Compose v1. The v1 server is
- * told to use v1 with LYCEUM_COMPOSE_VERSION; the v2 server finds v2 by itself.
+ * The Compose run tests, run once with Compose v2 and once with Compose v1. The v1 server gets
+ * LYCEUM_COMPOSE_VERSION=v1, and the v2 server finds v2 by itself.
  */
 export function describeComposeRuns(release: ComposeRelease): void {
   const serverEnv: Record<string, string> =
@@ -320,6 +320,27 @@ export function describeComposeRuns(release: ComposeRelease): void {
       await expectComposeProjectRemoved(id, server.dataDir);
       const logs = await server.cli(['compose', 'logs', id]);
       expect(logs.stdout).toContain('web    | web started');
+    });
+
+    it('aborts a project that is still starting', async () => {
+      await using server = await start();
+      const started = await server.cli([
+        'compose',
+        'run',
+        '-d',
+        fixture('service-waiting-for-a-dependency.yaml'),
+      ]);
+      const id = started.stdout.trim();
+      for (let attempt = 0; attempt < 200; attempt++) {
+        if ((await composeProjectResources(id)).containers.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await waitForStatus(server, id, () => true)).status).toBe('starting');
+
+      const abort = await server.cli(['workloads', 'abort', id]);
+      expect(abort.exitCode).toBe(0);
+      expect((await waitForStatus(server, id)).status).toBe('aborted');
+      await expectComposeProjectRemoved(id, server.dataDir);
     });
 
     it('follows a project after a server restart', async () => {

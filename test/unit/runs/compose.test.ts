@@ -30,12 +30,19 @@ class FakeCli implements ComposeCli {
   readonly description = 'fake compose';
   calls: string[] = [];
   upError: Error | undefined;
+  /** When set, `up` waits until its signal aborts, as for a dependency that never gets ready. */
+  upHangs = false;
 
   constructor(private readonly engine: FakeEngine) {}
 
-  async up(project: ComposeProjectFiles): Promise<void> {
+  async up(project: ComposeProjectFiles, signal?: AbortSignal): Promise<void> {
     this.calls.push(`up ${project.name}`);
     if (this.upError !== undefined) throw this.upError;
+    if (this.upHangs) {
+      await new Promise((_resolve, reject) =>
+        signal?.addEventListener('abort', () => reject(new Error('up was canceled'))),
+      );
+    }
     const override = parse(await readFile(project.files[1] ?? '', 'utf8')) as {
       services: Record<string, { labels: Record<string, string> }>;
     };
@@ -76,11 +83,12 @@ describe('ComposeRunner', () => {
   let runner: ComposeRunner;
   let output: string[];
 
+  let stopRequested = false;
   const context = (runSpec: ComposeRunSpec): LaunchContext => ({
     run: { id: 'run_abc', spec: runSpec } as RunRecord,
     account: { id: 'acc_1', name: 'default', bucketName: 'lyceum-default', createdAt: '' },
     output: { append: (chunk: Buffer) => output.push(chunk.toString()) } as unknown as OutputLog,
-    stopRequested: () => false,
+    stopRequested: () => stopRequested,
   });
   const projectDir = () => join(workDir, 'run_abc');
 
@@ -89,6 +97,7 @@ describe('ComposeRunner', () => {
     engine = new FakeEngine();
     cli = new FakeCli(engine);
     output = [];
+    stopRequested = false;
     const store = { mountSource: async (bucket: string) => `/srv/buckets/${bucket}` };
     runner = new ComposeRunner({
       engine,
@@ -175,6 +184,15 @@ describe('ComposeRunner', () => {
     await expect(runner.launch(context(spec()))).rejects.toThrow('port is already allocated');
     expect(cli.calls).toEqual(['up lyceum-run_abc', 'down lyceum-run_abc 2']);
     expect(existsSync(projectDir())).toBe(false);
+  });
+
+  it('cancels up when the run is aborted', async () => {
+    cli.upHangs = true;
+    const launch = runner.launch(context(spec()));
+    stopRequested = true;
+    await expect(launch).rejects.toThrow('up was canceled');
+    expect(cli.calls).toEqual(['up lyceum-run_abc', 'down lyceum-run_abc 2']);
+    expect(engine.subscriberCount).toBe(0);
   });
 
   it('writes nothing when an image is missing', async () => {
