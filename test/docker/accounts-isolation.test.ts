@@ -139,6 +139,21 @@ print(sorted(name for name in os.environ if "lyceum-default" in os.environ[name]
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('listed');
     expect(run.stdout).not.toContain('secret.txt');
+
+    // The project is taken down after the run is reported; wait for it before the server stops.
+    const { default: Docker } = await import('dockerode');
+    const filters = JSON.stringify({ label: ['dev.lyceum.kind=compose'], name: ['-lister-'] });
+    const [record] = JSON.parse(
+      (await server.cli(['workloads', 'list', '--json'], { env: { LYCEUM_API_KEY: bob.apiKey } }))
+        .stdout,
+    ) as { execution_id: string }[];
+    for (let attempt = 0; attempt < 150; attempt++) {
+      const left = (await new Docker().listContainers({ all: true, filters })).filter((container) =>
+        container.Names.some((name) => name.includes(record!.execution_id)),
+      );
+      if (left.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 
   it('stops revoked keys and their credentials at once', async () => {
