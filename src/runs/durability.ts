@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 /**
- * Flushes the file system that holds `folder` to disk (`sync -f`, which calls syncfs), so what a
+ * Flushes the file system that contains `folder` to disk (`sync -f`, which calls syncfs), so what a
  * run wrote through its bind mount survives a crash before the run is reported finished.
  */
 export async function syncFileSystem(folder: string): Promise<void> {

@@ -29,7 +29,7 @@ interface ActiveRun {
   output: OutputLog;
   stopReason: StopReason | undefined;
   launched: LaunchedRun | undefined;
-  /** Resolves once the record holds the final status; cleanup may still be going on. */
+  /** Resolves once the record contains the final status, while cleanup may still be going on. */
   recorded: Promise<void>;
   reported: () => void;
   /** Resolves once the run is recorded and its containers are removed. */

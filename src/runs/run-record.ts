@@ -38,7 +38,7 @@ export interface DockerRunSpec {
   callbackUrls: string[];
 }
 
-/** The request of a Python run, after validation and defaults. It holds no credentials. */
+/** The request of a Python run, after validation and defaults. It contains no credentials. */
 export interface PythonRunSpec {
   kind: 'python';
   code: string;
