@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import process from 'node:process';
+import { main } from '../dist/bundle/main.js';
 
 process.exitCode = await main();

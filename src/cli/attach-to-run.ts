@@ -24,7 +24,7 @@ export async function attachToRun(
     }
     context.stderr.write(`\nAborting run ${runId} (press Ctrl-C again to stop waiting)...\n`);
     void client
-      .request(`/workloads/abort/${encodeURIComponent(runId)}`, { method: 'POST' })
+      .send(`/workloads/abort/${encodeURIComponent(runId)}`, { method: 'POST' })
       .catch((error: Error) => context.stderr.write(`Abort failed: ${error.message}\n`));
   };
   process.on('SIGINT', onInterrupt);

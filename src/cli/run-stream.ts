@@ -28,12 +28,11 @@ export async function followRun(
     headers: { accept: 'text/event-stream' },
     ...(signal === undefined ? {} : { signal }),
   });
-  if (response.body === null) return undefined;
 
   const decoder = new TextDecoder();
   let buffered = '';
   try {
-    for await (const chunk of response.body) {
+    for await (const chunk of response) {
       buffered += decoder.decode(chunk as Uint8Array, { stream: true });
       let boundary: number;
       while ((boundary = buffered.indexOf('\n\n')) !== -1) {

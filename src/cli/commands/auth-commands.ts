@@ -45,7 +45,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
           baseUrlSource: 'config file',
           apiKeySource: 'config file',
         });
-        await client.request('/storage/list-files?max_files=1');
+        await client.send('/storage/list-files?max_files=1');
       }
       await writeConfigFile(path, { ...current, api_key: options.apiKey, base_url: baseUrl });
       context.stdout.write(`Saved the API key for ${baseUrl} in ${path}\n`);
@@ -61,7 +61,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       let problem: string | undefined;
       if (config.apiKey !== undefined) {
         try {
-          await new ApiClient(config).request('/storage/list-files?max_files=1');
+          await new ApiClient(config).send('/storage/list-files?max_files=1');
           accepted = true;
         } catch (error) {
           accepted = false;

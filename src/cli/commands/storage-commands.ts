@@ -74,7 +74,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     )
     .action(async (key: string, options: { output?: string }) => {
       const target = await downloadTarget(key, options.output);
-      const response = await context.client().stream(`/storage/download/${encodeKey(key)}`);
+      const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
       const total = Number(response.headers['content-length'] ?? 0);
       const { TransferProgress } = await import('../progress.js');
       const progress = new TransferProgress('Downloading', total, context.stderr);
@@ -102,7 +102,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .description('Delete an object')
     .argument('<key>', 'the object key')
     .action(async (key: string) => {
-      await context.client().request(`/storage/delete/${encodeKey(key)}`, { method: 'DELETE' });
+      await context.client().send(`/storage/delete/${encodeKey(key)}`, { method: 'DELETE' });
       context.stdout.write(`Deleted ${key}\n`);
     });
 
@@ -189,18 +189,13 @@ async function uploadFile(
     onBytes,
   );
   const query = new URLSearchParams({ key: file.key });
-  const response = await context.client().stream(`/storage/upload?${query}`, {
-    method: 'POST',
-    headers: { 'content-type': contentType, 'content-length': String(contentLength) },
-    body,
-  });
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-    key: string;
-    size: number;
-    etag: string;
-  };
+  return context
+    .client()
+    .json<{ key: string; size: number; etag: string }>(`/storage/upload?${query}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'content-length': String(contentLength) },
+      body,
+    });
 }
 
 async function downloadTarget(key: string, output: string | undefined): Promise<string> {

@@ -59,10 +59,10 @@ export function registerWorkloadsCommands(program: Command, context: CliContext)
         process.exitCode = await attachToRun(context, id, { abortOnInterrupt: false });
         return;
       }
-      const response = await context
+      const output = await context
         .client()
-        .request(`/execution/streaming/${encodeURIComponent(id)}/output`);
-      context.stdout.write(await response.text());
+        .text(`/execution/streaming/${encodeURIComponent(id)}/output`);
+      context.stdout.write(output);
     });
 }
 
