@@ -1,12 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { chmod, unlink } from 'node:fs/promises';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InsufficientStorageError, PayloadTooLargeError } from '../errors/index.js';
+import { FileSink } from './file-sink.js';
+import { TrailingMd5 } from './trailing-md5.js';
 
-const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Uploads up to this size are hashed as they arrive; larger ones on a worker thread. */
+const INLINE_HASH_BYTES = 8 * 1024 * 1024;
 
 /** A fully written, fsynced temporary file, with the size and MD5 of what was written. */
 export interface StagedFile {
@@ -26,7 +28,7 @@ export async function writeStagedFile(
   maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<StagedFile> {
   const path = join(stagingDir, `upload-${randomBytes(12).toString('hex')}`);
-  const hash = createHash('md5');
+  const md5 = new UploadMd5(path);
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -39,27 +41,62 @@ export async function writeStagedFile(
         );
         return;
       }
-      hash.update(chunk);
+      md5.update(chunk, size);
       callback(null, chunk);
     },
   });
-  // `flush` fsyncs the file before the stream closes; mode 0o666 is cut by the umask, so chmod
-  // follows, because every container user must be able to rewrite the object.
-  const file = createWriteStream(path, {
-    flags: 'wx',
-    mode: 0o666,
-    flush: true,
-    highWaterMark: WRITE_BUFFER_BYTES,
-  });
+  // Every container user must be able to rewrite the object, hence mode 0o666.
+  const sink = new FileSink(path, 0o666, (written) => md5.written(written));
   try {
-    await pipeline(body, meter, file);
-    await chmod(path, 0o666);
+    // The pipeline takes the body at once, so an error it raises early is handled here.
+    await pipeline(body, meter, sink);
+    return { path, size, md5: await md5.digest(size) };
   } catch (error) {
-    file.destroy();
+    md5.cancel();
     await unlink(path).catch(() => undefined);
     throw translateWriteError(error);
   }
-  return { path, size, md5: hash.digest('hex') };
+}
+
+/**
+ * The MD5 of an upload. It is computed inline while the upload is small, and by a worker that reads
+ * the file back once it grows past INLINE_HASH_BYTES, so large uploads do not wait on the hash.
+ */
+class UploadMd5 {
+  private inline: Hash | undefined = createHash('md5');
+  private onWorker = false;
+  private trailing: TrailingMd5 | undefined;
+
+  constructor(private readonly path: string) {}
+
+  /** Hashes the next chunk inline, or moves to the worker; `size` counts the chunk and all before it. */
+  update(chunk: Buffer, size: number): void {
+    if (this.inline === undefined) return;
+    if (size <= INLINE_HASH_BYTES) {
+      this.inline.update(chunk);
+      return;
+    }
+    // The worker reads from byte 0, so the inline hash so far is dropped.
+    this.inline = undefined;
+    this.onWorker = true;
+  }
+
+  /** Records that `bytes` have reached the file; the first report also means the file exists. */
+  written(bytes: number): void {
+    if (!this.onWorker) return;
+    this.trailing ??= TrailingMd5.start(this.path);
+    this.trailing.advance(bytes);
+  }
+
+  async digest(size: number): Promise<string> {
+    if (!this.onWorker) return this.inline!.digest('hex');
+    this.trailing ??= TrailingMd5.start(this.path);
+    return this.trailing.finish(size);
+  }
+
+  cancel(): void {
+    this.trailing?.cancel();
+  }
 }
 
 function translateWriteError(error: unknown): unknown {

@@ -19,6 +19,9 @@ interface ListedObject {
 }
 
 /** `lyceum storage ...`: list, upload, download and delete objects in the account's bucket. */
+/** Buffered bytes on each side of a download's meter; large writes keep the disk busy. */
+const DOWNLOAD_BUFFER_BYTES = 8 * 1024 * 1024;
+
 export function registerStorageCommands(program: Command, context: CliContext): void {
   const storage = program.command('storage').description("Work with your account's bucket");
   registerCredentialsCommand(storage, context);
@@ -81,12 +84,17 @@ export function registerStorageCommands(program: Command, context: CliContext): 
       const partial = `${target}.lyceum-part`;
       try {
         const meter = new Transform({
+          highWaterMark: DOWNLOAD_BUFFER_BYTES,
           transform(chunk: Buffer, _encoding, callback) {
             progress.advance(chunk.length);
             callback(null, chunk);
           },
         });
-        await pipeline(response, meter, createWriteStream(partial, { highWaterMark: 1024 * 1024 }));
+        await pipeline(
+          response,
+          meter,
+          createWriteStream(partial, { highWaterMark: DOWNLOAD_BUFFER_BYTES }),
+        );
         await rename(partial, target);
       } catch (error) {
         await rm(partial, { force: true });
