@@ -5,6 +5,7 @@ import process from 'node:process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemorySampler, readProcStatusKib } from './support/memory-sampler.mjs';
+import { withProcessCpu } from './support/process-cpu.mjs';
 import { sha256OfFile, writeRandomFile } from './support/random-file.mjs';
 import {
   checkTarget,
@@ -71,10 +72,17 @@ await runBenchmark(
         target: await lyceum.createClient(credentialSeconds),
         presigner: await lyceum.createClient(credentialSeconds, CHECKSUMS_WHEN_REQUIRED),
         syncAfterWrite: undefined,
+        pid: lyceum.pid,
       },
       // s3rver responds before its file is on disk, so a sync -f after each of its uploads shows
       // what lyceum's durability (an fsync before the response) would cost it.
-      { name: 's3rver', target: s3rverTarget, presigner: s3rverTarget, syncAfterWrite: s3rverDir },
+      {
+        name: 's3rver',
+        target: s3rverTarget,
+        presigner: s3rverTarget,
+        syncAfterWrite: s3rverDir,
+        pid: s3rver.pid,
+      },
     ];
     const idleRssKib = readProcStatusKib(lyceum.pid, 'VmRSS');
     console.log(
@@ -109,6 +117,7 @@ await runBenchmark(
     const results = summariseRounds(rounds, options.sizeBytes);
     printThroughput(results, options.sizeBytes);
     printComparison(results, options.sizeBytes);
+    printServerCpu(results, options.sizeBytes);
     printMemory(memory);
     console.log('');
     const targets = checkTargets(results, memory);
@@ -148,9 +157,13 @@ async function measureSide({ side, workspace, source, sourceSha256, options }) {
   );
   measured.uploadSyncedMs = measured.uploadMs + (await syncAfterWrite(side));
 
-  measured.putMs = await timePutObject(target, PUT_KEY, source, options.sizeBytes, timeoutMs).catch(
-    (error) => rethrowWithContext(error, `${side.name}: PutObject of ${options.sizeBytes} bytes`),
+  const put = await withProcessCpu(side.pid, () =>
+    timePutObject(target, PUT_KEY, source, options.sizeBytes, timeoutMs).catch((error) =>
+      rethrowWithContext(error, `${side.name}: PutObject of ${options.sizeBytes} bytes`),
+    ),
   );
+  measured.putMs = put.result;
+  measured.putCpuMs = put.cpuMs;
   measured.putSyncedMs = measured.putMs + (await syncAfterWrite(side));
 
   const downloaded = join(workspace.filesDir, 'downloaded.bin');
@@ -165,21 +178,28 @@ async function measureSide({ side, workspace, source, sourceSha256, options }) {
     }
   };
   for (const key of [UPLOAD_KEY, PUT_KEY]) {
-    const getMs = await timeGetObjectToFile(target, key, downloaded, timeoutMs).catch((error) =>
-      rethrowWithContext(error, `${side.name}: GetObject of ${key}`),
+    const get = await withProcessCpu(side.pid, () =>
+      timeGetObjectToFile(target, key, downloaded, timeoutMs).catch((error) =>
+        rethrowWithContext(error, `${side.name}: GetObject of ${key}`),
+      ),
     );
+    const getMs = get.result;
+    measured.readCpuMs = get.cpuMs;
     const sync = await runTimed('sync', ['-f', downloaded], { timeoutMs });
     measured.reads.push(getMs + sync.ms);
     await expectSource(`GetObject of ${key}`);
   }
 
-  measured.curlPutMs = await timeCurlPut(side.presigner, CURL_KEY, source, timeoutMs);
-  measured.curlReadMs = await timeCurlGetToSyncedFile(
-    side.presigner,
-    CURL_KEY,
-    downloaded,
-    timeoutMs,
+  const curlPut = await withProcessCpu(side.pid, () =>
+    timeCurlPut(side.presigner, CURL_KEY, source, timeoutMs),
   );
+  measured.curlPutMs = curlPut.result;
+  measured.curlPutCpuMs = curlPut.cpuMs;
+  const curlRead = await withProcessCpu(side.pid, () =>
+    timeCurlGetToSyncedFile(side.presigner, CURL_KEY, downloaded, timeoutMs),
+  );
+  measured.curlReadMs = curlRead.result;
+  measured.curlReadCpuMs = curlRead.cpuMs;
   await expectSource(`curl GET of ${CURL_KEY}`);
 
   for (const key of [UPLOAD_KEY, PUT_KEY, CURL_KEY]) await deleteObject(target, key, timeoutMs);
@@ -210,6 +230,12 @@ function summariseRounds(rounds, sizeBytes) {
     read: summarise(rounds.flatMap((round) => round[name].reads)),
     curlPut: summarise(rounds.map((round) => round[name].curlPutMs)),
     curlRead: summarise(rounds.map((round) => round[name].curlReadMs)),
+    cpu: {
+      put: summarise(rounds.map((round) => round[name].putCpuMs)),
+      read: summarise(rounds.map((round) => round[name].readCpuMs)),
+      curlPut: summarise(rounds.map((round) => round[name].curlPutCpuMs)),
+      curlRead: summarise(rounds.map((round) => round[name].curlReadCpuMs)),
+    },
   });
   return {
     count: rounds.length,
@@ -274,6 +300,33 @@ function printComparison(results, sizeBytes) {
       formatMbPerSecond(sizeBytes, theirs.median),
       `${(theirs.median / ours.median).toFixed(2)}x`,
     ]),
+  );
+}
+
+/**
+ * Prints the CPU time each server spent per GiB moved. When one client limits both servers to
+ * the same speed, this shows what each server costs the machine.
+ */
+function printServerCpu(results, sizeBytes) {
+  const { lyceum, s3rver } = results;
+  const perGib = (stats) => ((stats.median / 1000) * 1024 ** 3) / sizeBytes;
+  console.log('');
+  printTable(
+    ['server CPU seconds per GiB', 'lyceum', 's3rver', 's3rver / lyceum'],
+    [
+      ['PutObject (SDK)', lyceum.cpu.put, s3rver.cpu.put],
+      ['GetObject (SDK)', lyceum.cpu.read, s3rver.cpu.read],
+      ['PUT with curl', lyceum.cpu.curlPut, s3rver.cpu.curlPut],
+      ['GET with curl', lyceum.cpu.curlRead, s3rver.cpu.curlRead],
+    ].map(([label, ours, theirs]) => [
+      label,
+      perGib(ours).toFixed(2),
+      perGib(theirs).toFixed(2),
+      `${(theirs.median / ours.median).toFixed(2)}x`,
+    ]),
+  );
+  console.log(
+    'From /proc/PID/stat, user plus system time of all threads. lyceum also fsyncs every object.',
   );
 }
 

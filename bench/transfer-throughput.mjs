@@ -20,6 +20,7 @@ import { TempWorkspace } from './support/temp-workspace.mjs';
 import { runTimed } from './support/timed-command.mjs';
 
 const KEY = 'big.bin';
+const CURL_KEY = 'big-curl.bin';
 const COMMAND_TIMEOUT_MS = 600_000;
 const MIN_UPLOAD_RATIO = 0.5;
 const MIN_DOWNLOAD_RATIO = 0.7;
@@ -116,7 +117,42 @@ async function measureRound({ server, workspace, source, sourceSha256 }) {
   await expectSha256(downloaded, sourceSha256, 'The downloaded file');
   await rm(downloaded);
 
+  // The same transfers with curl, a client written in C, show what the server allows.
+  const api = `${server.url}/api/v2/external`;
+  const auth = `authorization: Bearer ${server.apiKey}`;
+  const curlUpload = await runTimed(
+    'curl',
+    [
+      '-sSf',
+      '-o',
+      '/dev/null',
+      '-H',
+      auth,
+      '-F',
+      `file=@${source}`,
+      `${api}/storage/upload?key=${CURL_KEY}`,
+    ],
+    { timeoutMs },
+  );
+  await expectSha256(join(server.bucketDir, CURL_KEY), sourceSha256, 'The object stored by curl');
+  const curlDownload = await runTimed(
+    'sh',
+    [
+      '-c',
+      'curl -sSf -H "$1" -o "$2" "$3" && sync -f "$2"',
+      'sh',
+      auth,
+      downloaded,
+      `${api}/storage/download/${KEY}`,
+    ],
+    { timeoutMs },
+  );
+  await expectSha256(downloaded, sourceSha256, 'The file downloaded by curl');
+  await rm(downloaded);
+
   return {
+    curlUploadMs: curlUpload.ms,
+    curlDownloadSyncedMs: curlDownload.ms,
     copyMs: copyRun.ms,
     uploadMs: upload.ms,
     downloadMs: download.ms,
@@ -157,6 +193,8 @@ function summariseRounds(rounds, sizeBytes) {
     uploadMs: medianOf('uploadMs'),
     downloadMs: medianOf('downloadMs'),
     downloadSyncedMs: medianOf('downloadSyncedMs'),
+    curlUploadMs: medianOf('curlUploadMs'),
+    curlDownloadSyncedMs: medianOf('curlDownloadSyncedMs'),
   };
 }
 
@@ -169,6 +207,8 @@ function printThroughput(result, sizeBytes) {
       ['lyceum storage load (server fsyncs)', result.uploadMs],
       ['lyceum storage download + sync -f', result.downloadSyncedMs],
       ['lyceum storage download alone', result.downloadMs],
+      ['curl -F upload to the same server', result.curlUploadMs],
+      ['curl download + sync -f', result.curlDownloadSyncedMs],
     ].map(([label, ms]) => [
       label,
       formatMs(ms),

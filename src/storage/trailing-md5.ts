@@ -126,6 +126,8 @@ class Md5Worker {
 }
 
 const sharedWorker = new Md5Worker();
+/** Progress below this many bytes is not worth a message to the worker. */
+const ADVANCE_STEP_BYTES = 1024 * 1024;
 
 /**
  * The MD5 of a file that is still being written, computed on a worker thread that trails the
@@ -133,6 +135,8 @@ const sharedWorker = new Md5Worker();
  * returns the digest once the worker has read everything up to the final size.
  */
 export class TrailingMd5 {
+  private reported = 0;
+
   private constructor(private readonly id: number) {}
 
   /** Starts hashing `path`, which must exist and is read only up to what `advance` reports. */
@@ -140,7 +144,10 @@ export class TrailingMd5 {
     return new TrailingMd5(sharedWorker.open(path));
   }
 
+  /** Reports that `written` bytes have reached the file; small steps wait for the next report. */
   advance(written: number): void {
+    if (written - this.reported < ADVANCE_STEP_BYTES) return;
+    this.reported = written;
     sharedWorker.advance(this.id, written);
   }
 
