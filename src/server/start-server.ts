@@ -159,6 +159,7 @@ export async function startServer(
       runs.detachAll();
       clearInterval(housekeeping);
       await Promise.all([app.close(), s3.close()]);
+      await store.close();
       db.close();
       await unlock();
       logger.info('Stopped server');

@@ -52,6 +52,7 @@ export interface DirectoryStoreOptions {
 export class DirectoryStore implements ObjectStore {
   private warnedAboutAcl = false;
   private readonly listings = new SortedListingCache();
+  private readonly roots = new Map<string, Promise<ContainedDirectory>>();
 
   constructor(private readonly options: DirectoryStoreOptions) {}
 
@@ -59,6 +60,15 @@ export class DirectoryStore implements ObjectStore {
     await mkdir(this.options.bucketsDir, { recursive: true, mode: 0o700 });
     await chmod(this.options.bucketsDir, 0o700);
     await mkdir(this.options.stagingDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Closes the bucket folders the store keeps open. */
+  async close(): Promise<void> {
+    const roots = [...this.roots.values()];
+    this.roots.clear();
+    await Promise.all(
+      roots.map((root) => root.then((folder) => folder.close()).catch(() => undefined)),
+    );
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -154,32 +164,28 @@ export class DirectoryStore implements ObjectStore {
     const namePrefix = prefix.slice(slash + 1);
     const segments = folderKey === '' ? [] : folderKey.slice(0, -1).split('/');
 
-    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    const root = await this.bucketRoot(bucket);
+    const folder = await root.openDescendant(segments, root.realPath).catch(() => undefined);
+    if (folder === undefined) return;
     try {
-      const folder = await root.openDescendant(segments, root.realPath).catch(() => undefined);
-      if (folder === undefined) return;
-      try {
-        const walk = walkBucket(folder, root.realPath, folderKey, {
-          namePrefix,
-          startAfter: options.startAfter,
-          listings: this.listings,
-        });
-        for await (const entry of walk) {
-          if (options.startAfter !== undefined && compareKeys(entry.key, options.startAfter) <= 0) {
-            continue;
-          }
-          let metadata = this.options.metadata.get(bucket, entry.key);
-          if (metadata === undefined || !isFresh(metadata, entry.size, entry.mtimeNs)) {
-            metadata = await this.deriveMetadata(bucket, entry.key, entry.folder, entry.name);
-            if (metadata === undefined) continue;
-          }
-          yield toInfo(metadata, entry.mtime);
+      const walk = walkBucket(folder, root.realPath, folderKey, {
+        namePrefix,
+        startAfter: options.startAfter,
+        listings: this.listings,
+      });
+      for await (const entry of walk) {
+        if (options.startAfter !== undefined && compareKeys(entry.key, options.startAfter) <= 0) {
+          continue;
         }
-      } finally {
-        if (folder !== root) await folder.close();
+        let metadata = this.options.metadata.get(bucket, entry.key);
+        if (metadata === undefined || !isFresh(metadata, entry.size, entry.mtimeNs)) {
+          metadata = await this.deriveMetadata(bucket, entry.key, entry.folder, entry.name);
+          if (metadata === undefined) continue;
+        }
+        yield toInfo(metadata, entry.mtime);
       }
     } finally {
-      await root.close();
+      if (folder !== root) await folder.close();
     }
   }
 
@@ -187,51 +193,57 @@ export class DirectoryStore implements ObjectStore {
     validateObjectKey(key);
     const segments = key.split('/');
     const name = segments.pop()!;
-    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    const root = await this.bucketRoot(bucket);
+    const folder = await root
+      .openDescendant(segments, root.realPath)
+      .catch((error) => rethrowAsMissing(error, key));
     try {
-      const folder = await root
-        .openDescendant(segments, root.realPath)
-        .catch((error) => rethrowAsMissing(error, key));
-      try {
-        const stats = await lstat(folder.entryPath(name)).catch(() => undefined);
-        if (stats === undefined || !stats.isFile()) throw missingObject(key);
-        await unlink(folder.entryPath(name));
-      } finally {
-        if (folder !== root) await folder.close();
-      }
-      this.options.metadata.delete(bucket, key);
-      await removeEmptyFolders(root, segments);
+      const stats = await lstat(folder.entryPath(name)).catch(() => undefined);
+      if (stats === undefined || !stats.isFile()) throw missingObject(key);
+      await unlink(folder.entryPath(name));
     } finally {
-      await root.close();
+      if (folder !== root) await folder.close();
     }
+    this.options.metadata.delete(bucket, key);
+    await removeEmptyFolders(root, segments);
   }
 
   async deleteFolder(bucket: string, folderPrefix: string): Promise<number> {
     const segments = folderPrefix.slice(0, -1).split('/');
     const name = segments.pop()!;
-    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    const root = await this.bucketRoot(bucket);
+    const parent = await root.openDescendant(segments, root.realPath).catch(() => undefined);
+    if (parent === undefined) return 0;
+    let deleted = 0;
     try {
-      const parent = await root.openDescendant(segments, root.realPath).catch(() => undefined);
-      if (parent === undefined) return 0;
-      let deleted = 0;
+      const target = await parent.openDescendant([name], root.realPath).catch(() => undefined);
+      if (target === undefined) return 0;
       try {
-        const target = await parent.openDescendant([name], root.realPath).catch(() => undefined);
-        if (target === undefined) return 0;
-        try {
-          deleted = await deleteTree(target, root.realPath);
-        } finally {
-          await target.close();
-        }
-        await rmdir(parent.entryPath(name)).catch(() => undefined);
+        deleted = await deleteTree(target, root.realPath);
       } finally {
-        if (parent !== root) await parent.close();
+        await target.close();
       }
-      this.options.metadata.deleteByPrefix(bucket, folderPrefix);
-      await removeEmptyFolders(root, segments);
-      return deleted;
+      await rmdir(parent.entryPath(name)).catch(() => undefined);
     } finally {
-      await root.close();
+      if (parent !== root) await parent.close();
     }
+    this.options.metadata.deleteByPrefix(bucket, folderPrefix);
+    await removeEmptyFolders(root, segments);
+    return deleted;
+  }
+
+  /**
+   * Returns the bucket's root folder, opened once and kept open for the store's life. A run cannot
+   * replace the root, which is its mount point, so only the folders below it are opened per call.
+   */
+  private bucketRoot(bucket: string): Promise<ContainedDirectory> {
+    let root = this.roots.get(bucket);
+    if (root === undefined) {
+      root = ContainedDirectory.openRoot(this.bucketPath(bucket));
+      this.roots.set(bucket, root);
+      root.catch(() => this.roots.delete(bucket));
+    }
+    return root;
   }
 
   private bucketPath(bucket: string): string {
@@ -248,36 +260,32 @@ export class DirectoryStore implements ObjectStore {
     validateObjectKey(key);
     const segments = key.split('/');
     const name = segments.pop()!;
-    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    const root = await this.bucketRoot(bucket);
+    const folder = await this.openParentForWrite(root, segments, key);
     try {
-      const folder = await this.openParentForWrite(root, segments, key);
-      try {
-        const target = folder.entryPath(name);
-        const existing = await lstat(target).catch(() => undefined);
-        if (existing?.isDirectory()) {
-          throw new ConflictError(
-            `Key ${JSON.stringify(key)} names an existing folder; it cannot also be an object. ` +
-              'Choose another key or delete the folder first.',
-          );
-        }
-        await rename(stagedPath, target);
-        await folder.sync();
-        const stats = await lstat(target, { bigint: true });
-        const metadata: ObjectMetadata = {
-          key,
-          size: Number(stats.size),
-          mtimeNs: stats.mtimeNs.toString(),
-          etag: options.etag ?? md5,
-          contentType: options.contentType ?? guessContentType(key),
-          userMetadata: options.userMetadata ?? null,
-        };
-        this.options.metadata.put(bucket, metadata);
-        return toInfo(metadata, new Date(Number(stats.mtimeMs)));
-      } finally {
-        if (folder !== root) await folder.close();
+      const target = folder.entryPath(name);
+      const existing = await lstat(target).catch(() => undefined);
+      if (existing?.isDirectory()) {
+        throw new ConflictError(
+          `Key ${JSON.stringify(key)} names an existing folder; it cannot also be an object. ` +
+            'Choose another key or delete the folder first.',
+        );
       }
+      await rename(stagedPath, target);
+      await folder.sync();
+      const stats = await lstat(target, { bigint: true });
+      const metadata: ObjectMetadata = {
+        key,
+        size: Number(stats.size),
+        mtimeNs: stats.mtimeNs.toString(),
+        etag: options.etag ?? md5,
+        contentType: options.contentType ?? guessContentType(key),
+        userMetadata: options.userMetadata ?? null,
+      };
+      this.options.metadata.put(bucket, metadata);
+      return toInfo(metadata, new Date(Number(stats.mtimeMs)));
     } finally {
-      await root.close();
+      if (folder !== root) await folder.close();
     }
   }
 
@@ -305,26 +313,22 @@ export class DirectoryStore implements ObjectStore {
     validateObjectKey(key);
     const segments = key.split('/');
     const name = segments.pop()!;
-    const root = await ContainedDirectory.openRoot(this.bucketPath(bucket));
+    const root = await this.bucketRoot(bucket);
+    const folder = await root
+      .openDescendant(segments, root.realPath)
+      .catch((error) => rethrowAsMissing(error, key));
     try {
-      const folder = await root
-        .openDescendant(segments, root.realPath)
-        .catch((error) => rethrowAsMissing(error, key));
-      try {
-        const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW).catch((error) =>
-          rethrowAsMissing(error, key),
-        );
-        const stats = await handle.stat();
-        if (!stats.isFile()) {
-          await handle.close();
-          throw missingObject(key);
-        }
-        return { handle };
-      } finally {
-        if (folder !== root) await folder.close();
+      const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW).catch((error) =>
+        rethrowAsMissing(error, key),
+      );
+      const stats = await handle.stat();
+      if (!stats.isFile()) {
+        await handle.close();
+        throw missingObject(key);
       }
+      return { handle };
     } finally {
-      await root.close();
+      if (folder !== root) await folder.close();
     }
   }
 
