@@ -1,10 +1,11 @@
-import { constants } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import {
   chmod,
   lstat,
   mkdir,
   open,
   readdir,
+  readlink,
   rename,
   rmdir,
   unlink,
@@ -32,7 +33,7 @@ import { writeStagedFile } from './staged-file.js';
 import { SortedListingCache } from './sorted-listing.js';
 import { walkBucket } from './walk-bucket.js';
 
-const { O_RDONLY, O_NOFOLLOW } = constants;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface DirectoryStoreOptions {
@@ -129,11 +130,11 @@ export class DirectoryStore implements ObjectStore {
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
-    const opened = await this.openObject(bucket, key);
+    const { handle, stats } = await this.openObject(bucket, key);
     try {
-      return await this.describe(bucket, key, opened.handle);
+      return await this.describe(bucket, key, handle, stats);
     } finally {
-      await opened.handle.close();
+      await handle.close();
     }
   }
 
@@ -142,9 +143,9 @@ export class DirectoryStore implements ObjectStore {
     key: string,
     chooseRange?: (size: number) => ByteRange | undefined,
   ): Promise<ObjectRead & { range: ByteRange | undefined }> {
-    const { handle } = await this.openObject(bucket, key);
+    const { handle, stats } = await this.openObject(bucket, key);
     try {
-      const info = await this.describe(bucket, key, handle);
+      const info = await this.describe(bucket, key, handle, stats);
       const range = chooseRange?.(info.size);
       const body = handle.createReadStream({
         highWaterMark: READ_CHUNK_BYTES,
@@ -309,32 +310,40 @@ export class DirectoryStore implements ObjectStore {
     }
   }
 
-  private async openObject(bucket: string, key: string): Promise<{ handle: FileHandle }> {
+  /**
+   * Opens an object's file for reading. The whole key is opened as one path, and the descriptor's
+   * real path must be that same path. A symbolic link anywhere in the key would change it, so the
+   * check rejects every link with two calls, where opening each folder in turn takes several.
+   */
+  private async openObject(
+    bucket: string,
+    key: string,
+  ): Promise<{ handle: FileHandle; stats: BigIntStats }> {
     validateObjectKey(key);
-    const segments = key.split('/');
-    const name = segments.pop()!;
     const root = await this.bucketRoot(bucket);
-    const folder = await root
-      .openDescendant(segments, root.realPath)
-      .catch((error) => rethrowAsMissing(error, key));
+    const path = `${root.realPath}/${key}`;
+    // O_NONBLOCK keeps a named pipe that a run created from blocking the open; files ignore it.
+    const handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((error) =>
+      rethrowAsMissing(error, key),
+    );
     try {
-      const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW).catch((error) =>
-        rethrowAsMissing(error, key),
-      );
-      const stats = await handle.stat();
-      if (!stats.isFile()) {
-        await handle.close();
-        throw missingObject(key);
-      }
-      return { handle };
-    } finally {
-      if (folder !== root) await folder.close();
+      const realPath = await readlink(`/proc/self/fd/${handle.fd}`);
+      const stats = await handle.stat({ bigint: true });
+      if (realPath !== path || !stats.isFile()) throw missingObject(key);
+      return { handle, stats };
+    } catch (error) {
+      await handle.close();
+      throw error;
     }
   }
 
   /** Reads an object's metadata, deriving it from the file when the cache is missing or stale. */
-  private async describe(bucket: string, key: string, handle: FileHandle): Promise<ObjectInfo> {
-    const stats = await handle.stat({ bigint: true });
+  private async describe(
+    bucket: string,
+    key: string,
+    handle: FileHandle,
+    stats: BigIntStats,
+  ): Promise<ObjectInfo> {
     const size = Number(stats.size);
     const cached = this.options.metadata.get(bucket, key);
     if (cached !== undefined && isFresh(cached, size, stats.mtimeNs)) {
@@ -360,7 +369,9 @@ export class DirectoryStore implements ObjectStore {
     folder: ContainedDirectory,
     name: string,
   ): Promise<ObjectMetadata | undefined> {
-    const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW).catch(() => undefined);
+    const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch(
+      () => undefined,
+    );
     if (handle === undefined) return undefined;
     try {
       const stats = await handle.stat({ bigint: true });

@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../../src/config/data-dir.js';
 import { startTestServer, type TestServer } from '../docker/support/test-server.js';
+
+const execFileAsync = promisify(execFile);
 
 function md5(content: string): string {
   return createHash('md5').update(content).digest('hex');
@@ -274,6 +278,27 @@ describe('storage API', () => {
     expect(await readFile(secret, 'utf8')).toBe('host only');
     await server.api('/storage/delete-folder/folder-link', { method: 'DELETE' });
     expect(await readFile(secret, 'utf8')).toBe('host only');
+  });
+
+  it('never follows links inside the bucket either', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.bucketDir, 'real/deeper'), { recursive: true });
+    await writeFile(join(server.bucketDir, 'real/deeper/data.txt'), 'data');
+    await symlink(join(server.bucketDir, 'real'), join(server.bucketDir, 'alias'));
+    await symlink('deeper', join(server.bucketDir, 'real/relative'));
+
+    expect((await server.api('/storage/download/real/deeper/data.txt')).status).toBe(200);
+    expect((await server.api('/storage/download/alias/deeper/data.txt')).status).toBe(404);
+    expect((await server.api('/storage/download/real/relative/data.txt')).status).toBe(404);
+  });
+
+  it('answers 404 at once for a named pipe', async () => {
+    await using server = await startTestServer();
+    await execFileAsync('mkfifo', [join(server.bucketDir, 'pipe')]);
+    const response = await server.api('/storage/download/pipe', {
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(response.status).toBe(404);
   });
 
   it('answers 404 for a missing object and unknown routes', async () => {
