@@ -5,6 +5,7 @@
 # - lyceum-test/busybox-nonroot:1 is the same image with USER 1000.
 # - lyceum-test/python:2 is a Debian 12 minbase root from debootstrap with python3, boto3, pip and
 #   the user app (uid 1000).
+# - lyceum-test/python-nonroot:1 is the same image with USER app.
 # An image that `docker image inspect` already finds is not rebuilt. The script requires root,
 # a running Docker engine and the Debian packages busybox-static and debootstrap.
 set -euo pipefail
@@ -12,6 +13,7 @@ set -euo pipefail
 readonly BUSYBOX_IMAGE=lyceum-test/busybox:1
 readonly PYTHON_IMAGE=lyceum-test/python:2
 readonly NONROOT_IMAGE=lyceum-test/busybox-nonroot:1
+readonly PYTHON_NONROOT_IMAGE=lyceum-test/python-nonroot:1
 readonly BUSYBOX_BINARY=/bin/busybox
 readonly DEBIAN_SUITE=bookworm
 readonly DEBIAN_MIRROR=http://deb.debian.org/debian
@@ -150,8 +152,22 @@ build_python_image() {
   log "$PYTHON_IMAGE: built"
 }
 
+# The Python image with USER app, made the same way as the busybox one.
+build_python_nonroot_image() {
+  if image_exists "$PYTHON_NONROOT_IMAGE"; then
+    log "$PYTHON_NONROOT_IMAGE: already present"
+    return
+  fi
+  local container
+  container="$(docker create "$PYTHON_IMAGE")"
+  docker commit --change 'USER app' "$container" "$PYTHON_NONROOT_IMAGE" >/dev/null
+  docker rm "$container" >/dev/null
+  log "$PYTHON_NONROOT_IMAGE: built"
+}
+
 docker info >/dev/null 2>&1 ||
   fail "'docker info' failed, so the Docker engine is not running; start it first (scripts/setup-host.sh does)"
 build_busybox_image
 build_nonroot_image
 build_python_image
+build_python_nonroot_image

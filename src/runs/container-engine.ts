@@ -88,6 +88,8 @@ export interface ContainerEngine {
   ping(): Promise<void>;
   /** Makes sure the image is present under the pull policy; throws SystemFailureError otherwise. */
   ensureImage(image: string, policy: PullPolicy): Promise<void>;
+  /** Returns the user a present image runs as (its `User` setting), or '' for the default, root. */
+  imageUser(image: string): Promise<string>;
   create(spec: ContainerSpec): Promise<ManagedContainer>;
   get(id: string): ManagedContainer;
   listManaged(labels: Record<string, string>): Promise<ManagedContainerSummary[]>;

@@ -58,6 +58,11 @@ export class DockerEngine implements ContainerEngine {
     await this.pull(image);
   }
 
+  async imageUser(image: string): Promise<string> {
+    const inspected = await this.call(() => this.docker.getImage(image).inspect());
+    return inspected.Config?.User ?? '';
+  }
+
   async create(spec: ContainerSpec): Promise<ManagedContainer> {
     const container = await this.call(() =>
       this.docker.createContainer({

@@ -11,6 +11,7 @@ import {
 import type { PythonRunSpec } from './run-record.js';
 import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
 import { buildArchive } from './workspace-archive.js';
+import { planWorkspaceDelivery } from './workspace-delivery.js';
 
 /** Credentials outlive the run's timeout by this margin, which covers the stop grace and start-up. */
 const CREDENTIAL_MARGIN_SECONDS = 900;
@@ -52,15 +53,21 @@ export class PythonRunner implements Runner {
     context.output.maskSecrets(secretsOf(credentials));
 
     try {
+      // Without requirements the script starts directly, sparing a second interpreter start.
+      const command =
+        spec.requirements === undefined
+          ? ['python3', spec.fileName, ...spec.args]
+          : ['python3', LAUNCHER_PATH, spec.fileName, ...spec.args];
+      const files = workspaceFiles(spec);
+      const delivery = planWorkspaceDelivery(files, command, await engine.imageUser(spec.image));
       const container = await engine.create({
         name: `lyceum-${context.run.id}`,
         image: spec.image,
-        // Without requirements the script starts directly, sparing a second interpreter start.
-        command:
-          spec.requirements === undefined
-            ? ['python3', spec.fileName, ...spec.args]
-            : ['python3', LAUNCHER_PATH, spec.fileName, ...spec.args],
-        env: environmentFor(credentials, endpoint, context.account.bucketName, this.options.region),
+        command: delivery.command,
+        env: [
+          ...environmentFor(credentials, endpoint, context.account.bucketName, this.options.region),
+          ...delivery.env,
+        ],
         labels: runLabels({
           serverId: this.options.serverId,
           runId: context.run.id,
@@ -70,7 +77,8 @@ export class PythonRunner implements Runner {
         mounts: [],
         workingDir: WORKSPACE_DIR,
       });
-      return await this.start(context, container, spec, credentials.accessKey);
+      const archive = delivery.kind === 'archive' ? files : undefined;
+      return await this.start(context, container, archive, credentials.accessKey);
     } catch (error) {
       this.options.credentials.revoke(credentials.accessKey);
       throw error;
@@ -92,25 +100,18 @@ export class PythonRunner implements Runner {
     return this.launched(container, exitCode, output.ended, accessKey);
   }
 
+  /** Starts the created container, after copying `archive` (absolute paths to text) into it. */
   private async start(
     context: LaunchContext,
     container: ManagedContainer,
-    spec: PythonRunSpec,
+    archive: Record<string, string> | undefined,
     accessKey: string,
   ): Promise<LaunchedRun> {
     try {
-      const files: Record<string, string> = {
-        ...Object.fromEntries(
-          Object.entries({ ...spec.importFiles, [spec.fileName]: spec.code }).map(
-            ([path, text]) => [`${WORKSPACE_DIR.slice(1)}/${path}`, text],
-          ),
-        ),
-      };
-      if (spec.requirements !== undefined) {
-        files[LAUNCHER_PATH.slice(1)] = LAUNCHER_SOURCE;
-        files[REQUIREMENTS_PATH.slice(1)] = spec.requirements;
+      if (archive !== undefined) {
+        const relative = Object.entries(archive).map(([path, text]) => [path.slice(1), text]);
+        await container.putArchive('/', await buildArchive(Object.fromEntries(relative)));
       }
-      await container.putArchive('/', await buildArchive(files));
 
       const output = await container.attachOutput((chunk) => context.output.append(chunk));
       const exitCode = container.waitForExit();
@@ -143,6 +144,19 @@ export class PythonRunner implements Runner {
         })()),
     };
   }
+}
+
+/** Returns the run's files by absolute path: the code and imports in the workspace, and the launcher. */
+function workspaceFiles(spec: PythonRunSpec): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [path, text] of Object.entries({ ...spec.importFiles, [spec.fileName]: spec.code })) {
+    files[`${WORKSPACE_DIR}/${path}`] = text;
+  }
+  if (spec.requirements !== undefined) {
+    files[LAUNCHER_PATH] = LAUNCHER_SOURCE;
+    files[REQUIREMENTS_PATH] = spec.requirements;
+  }
+  return files;
 }
 
 function secretsOf(credentials: IssuedCredentials): string[] {

@@ -74,8 +74,40 @@ print("total", total)
 
   it('runs inline code', async () => {
     await using server = await startTestServer();
-    const run = await python(server, ['import os; print(os.getcwd())']);
-    expect(run.stdout).toBe('/workspace');
+    const run = await python(server, [
+      'import os; print(os.getcwd(), [name for name in os.environ if name.startswith("LYCEUM_FILE")])',
+    ]);
+    expect(run.stdout).toBe('/workspace []');
+    expect(run.exitCode).toBe(0);
+  });
+
+  it('copies large modules in as an archive', async () => {
+    await using server = await startTestServer();
+    const project = join(server.dataDir, 'large');
+    await mkdir(project);
+    await writeFile(join(project, 'table.py'), `DATA = ${JSON.stringify('x'.repeat(300_000))}\n`);
+    await writeFile(join(project, 'main.py'), 'import table\nprint(len(table.DATA))\n');
+    const run = await python(server, ['main.py'], project);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('300000');
+    expect(run.exitCode).toBe(0);
+  });
+
+  it('runs an image whose user is not root', async () => {
+    await using server = await startTestServer();
+    const project = join(server.dataDir, 'nonroot');
+    await mkdir(project);
+    await writeFile(join(project, 'helper.py'), 'NAME = "helper"\n');
+    await writeFile(
+      join(project, 'main.py'),
+      'import os, helper\nopen("out.txt", "w").write("ok")\nprint(os.getuid(), helper.NAME, open("out.txt").read())\n',
+    );
+    const run = await server.cli(
+      ['python', 'run', '--image', 'lyceum-test/python-nonroot:1', '--pull', 'never', 'main.py'],
+      { cwd: project },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('1000 helper ok');
     expect(run.exitCode).toBe(0);
   });
 

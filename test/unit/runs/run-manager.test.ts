@@ -74,6 +74,9 @@ class EmptyEngine implements ContainerEngine {
   containers: ManagedContainerSummary[] = [];
   async ping() {}
   async ensureImage() {}
+  async imageUser() {
+    return '';
+  }
   async create(): Promise<ManagedContainer> {
     throw new Error('not used');
   }

@@ -159,6 +159,10 @@ export class FakeEngine implements ContainerEngine {
     this.ensured.push([image, policy]);
   }
 
+  async imageUser(): Promise<string> {
+    return '';
+  }
+
   async create(): Promise<ManagedContainer> {
     throw new Error('FakeEngine creates no containers');
   }
