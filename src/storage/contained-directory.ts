@@ -65,14 +65,17 @@ export class ContainedDirectory {
     create: boolean,
   ): Promise<ContainedDirectory> {
     const path = this.entryPath(name);
-    if (create) {
+    const flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+    // The folder usually exists, so it is opened first and made only when missing.
+    const handle = await open(path, flags).catch(async (error: NodeJS.ErrnoException) => {
+      if (!create || error.code !== 'ENOENT') throw error;
       // 0o777: buckets are shared by every user id a container may run as; the folder that holds
       // all buckets is 0700, so no other user of the host reaches them.
-      await mkdir(path, { mode: 0o777 }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
+      await mkdir(path, { mode: 0o777 }).catch((mkdirError: NodeJS.ErrnoException) => {
+        if (mkdirError.code !== 'EEXIST') throw mkdirError;
       });
-    }
-    const handle = await open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      return open(path, flags);
+    });
     const realPath = await readlink(`/proc/self/fd/${handle.fd}`);
     if (realPath !== boundary && !realPath.startsWith(`${boundary}/`)) {
       await handle.close();
