@@ -18,6 +18,7 @@ import { ConflictError, NotFoundError } from '../errors/index.js';
 import { grantSharedAccess } from './bucket-permissions.js';
 import { ContainedDirectory, EscapedBucketError } from './contained-directory.js';
 import { md5OfFile } from './file-md5.js';
+import { FolderSyncs } from './folder-syncs.js';
 import type { MetadataIndex, ObjectMetadata } from './metadata-index.js';
 import { compareKeys, validateObjectKey } from './object-key.js';
 import type {
@@ -54,6 +55,7 @@ export class DirectoryStore implements ObjectStore {
   private warnedAboutAcl = false;
   private readonly listings = new SortedListingCache();
   private readonly roots = new Map<string, Promise<ContainedDirectory>>();
+  private readonly folderSyncs = new FolderSyncs();
 
   constructor(private readonly options: DirectoryStoreOptions) {}
 
@@ -273,7 +275,7 @@ export class DirectoryStore implements ObjectStore {
         );
       }
       await rename(stagedPath, target);
-      await folder.sync();
+      await this.folderSyncs.sync(folder.realPath, () => folder.sync());
       const stats = await lstat(target, { bigint: true });
       const metadata: ObjectMetadata = {
         key,
