@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../docker/support/test-server.js';
@@ -50,6 +51,70 @@ describe('lyceum CLI errors', () => {
     const result = await server.cli(['storage', 'load', 'x.txt', '--key', 'a/../b']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('".."');
+  });
+
+  it('rejects dot segments in rm, download, rmdir and ls', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'keep.txt'), 'kept');
+    await server.cli(['storage', 'load', 'keep.txt', '--key', 'keep.txt']);
+
+    for (const args of [
+      ['rm', 'x/y/../../keep.txt'],
+      ['rm', './keep.txt'],
+      ['download', 'a/../keep.txt', '-o', 'out.txt'],
+      ['rmdir', '../'],
+      ['ls', 'a/../'],
+    ]) {
+      const result = await server.cli(['storage', ...args]);
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(/segment, which cannot be a file name/);
+    }
+    const listing = await server.cli(['storage', 'ls', '--json']);
+    expect(JSON.parse(listing.stdout)).toEqual([expect.objectContaining({ key: 'keep.txt' })]);
+    expect(await readdir(server.dataDir)).not.toContain('out.txt');
+  });
+
+  it('rejects a dot segment that a raw request sends', async () => {
+    await using server = await startTestServer();
+    // node:http sends the path as given; URL and fetch would resolve the ".." first.
+    const { port } = new URL(server.url);
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'DELETE',
+        path: '/api/v2/external/storage/delete/x/../keep.txt',
+        headers: { authorization: `Bearer ${server.apiKey}` },
+      });
+      request.on('response', (incoming) => {
+        let body = '';
+        incoming.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect(response.status).toBe(400);
+    expect((JSON.parse(response.body) as { detail: string }).detail).toContain('".." segment');
+  });
+
+  it('explains that download takes one object, not a folder', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'download', 'results/']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('names a folder');
+    expect(result.stderr).toContain('lyceum storage ls results/');
+  });
+
+  it('downloads keys with dots in their names', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'v1.2.tar.gz'), 'archive');
+    await server.cli(['storage', 'load', 'v1.2.tar.gz', '--key', '.config/v1.2.tar.gz']);
+    const output = join(server.dataDir, 'copy.tar.gz');
+    const result = await server.cli(['storage', 'download', '.config/v1.2.tar.gz', '-o', output]);
+    expect(result.exitCode).toBe(0);
+    expect(await readFile(output, 'utf8')).toBe('archive');
+    expect((await server.cli(['storage', 'rm', '.config/v1.2.tar.gz'])).exitCode).toBe(0);
   });
 
   it('deletes objects and folders', async () => {

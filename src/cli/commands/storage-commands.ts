@@ -10,6 +10,7 @@ import { registerCredentialsCommand } from './credentials-command.js';
 import { printResult } from '../cli-context.js';
 import { multipartBody } from '../multipart-upload.js';
 import { formatBytes } from '../format-bytes.js';
+import { checkFolderPrefix, checkListPrefix, checkObjectKey, encodeKey } from '../object-keys.js';
 
 interface ListedObject {
   key: string;
@@ -33,7 +34,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .option('-r, --recursive', 'list every object below the prefix')
     .option('--json', 'print the listing as JSON')
     .action(async (prefix: string, options: { recursive?: boolean; json?: boolean }) => {
-      const query = new URLSearchParams({ prefix, max_files: '100000' });
+      const query = new URLSearchParams({ prefix: checkListPrefix(prefix), max_files: '100000' });
       const objects = await context.client().json<ListedObject[]>(`/storage/list-files?${query}`);
       const entries = options.recursive ? objects : rollUpFolders(objects, prefix);
       printResult(context, options.json, entries, () => formatListing(entries));
@@ -76,6 +77,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
       "file or existing folder to write to (default: the key's file name)",
     )
     .action(async (key: string, options: { output?: string }) => {
+      checkObjectKey(key);
       const target = await downloadTarget(key, options.output);
       const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
       const total = Number(response.headers['content-length'] ?? 0);
@@ -110,7 +112,9 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .description('Delete an object')
     .argument('<key>', 'the object key')
     .action(async (key: string) => {
-      await context.client().send(`/storage/delete/${encodeKey(key)}`, { method: 'DELETE' });
+      await context
+        .client()
+        .send(`/storage/delete/${encodeKey(checkObjectKey(key))}`, { method: 'DELETE' });
       context.stdout.write(`Deleted ${key}\n`);
     });
 
@@ -122,9 +126,12 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .action(async (prefix: string, options: { json?: boolean }) => {
       const result = await context
         .client()
-        .json<{ deleted_count: number }>(`/storage/delete-folder/${encodeKey(prefix)}`, {
-          method: 'DELETE',
-        });
+        .json<{ deleted_count: number }>(
+          `/storage/delete-folder/${encodeKey(checkFolderPrefix(prefix))}`,
+          {
+            method: 'DELETE',
+          },
+        );
       printResult(
         context,
         options.json,
@@ -133,11 +140,6 @@ export function registerStorageCommands(program: Command, context: CliContext): 
           `Deleted ${result.deleted_count} object${result.deleted_count === 1 ? '' : 's'} under ${prefix}`,
       );
     });
-}
-
-/** Encodes a key for a URL path, keeping its `/` separators readable. */
-export function encodeKey(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/');
 }
 
 interface LocalFile {
