@@ -38,6 +38,10 @@ if ! curl -fsS "$url/health" >/dev/null 2>&1; then
     sleep 0.1
   done
   curl -fsS "$url/health" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  # A first start creates the default account and shows its API key once, in the server's log.
+  if grep -q 'Created the default account' "$work/server.log"; then
+    sed -n '/Created the default account/,/lyceum auth login/p' "$work/server.log"
+  fi
 fi
 
 echo "1. Upload the input"

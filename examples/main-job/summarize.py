@@ -25,4 +25,5 @@ summary = {
 os.makedirs(f"{BUCKET}/results", exist_ok=True)
 with open(f"{BUCKET}/results/summary.json", "w") as target:
     json.dump(summary, target, indent=2)
+    target.write("\n")
 print(f"Summarised {sum(s['count'] for s in summary.values())} readings from {len(summary)} sensors")

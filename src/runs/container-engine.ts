@@ -14,6 +14,8 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   mounts: BindMount[];
   workingDir?: string | undefined;
+  /** Runs the engine's init process as PID 1, which passes signals on and reaps children. */
+  init?: boolean;
 }
 
 export interface ManagedContainerSummary {

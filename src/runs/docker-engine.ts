@@ -76,6 +76,7 @@ export class DockerEngine implements ContainerEngine {
         AttachStdout: true,
         AttachStderr: true,
         HostConfig: {
+          ...(spec.init === true ? { Init: true } : {}),
           Mounts: spec.mounts.map((mount) => ({
             Type: 'bind' as const,
             Source: mount.source,

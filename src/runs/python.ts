@@ -76,6 +76,9 @@ export class PythonRunner implements Runner {
         }),
         mounts: [],
         workingDir: WORKSPACE_DIR,
+        // As PID 1, Python would ignore the stop signal, so a timeout or abort would wait out the
+        // grace period. Under the engine's init it stops at once.
+        init: true,
       });
       const archive = delivery.kind === 'archive' ? files : undefined;
       return await this.start(context, container, archive, credentials.accessKey);

@@ -2,9 +2,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { StatementCache, type SqliteDatabase } from '../db/database.js';
 import { UnprocessableInputError } from '../errors/index.js';
 
-export const MIN_CREDENTIAL_SECONDS = 900;
-export const MAX_CREDENTIAL_SECONDS = 43_200;
-export const DEFAULT_CREDENTIAL_SECONDS = 3600;
+import {
+  DEFAULT_CREDENTIAL_SECONDS,
+  MAX_CREDENTIAL_SECONDS,
+  MIN_CREDENTIAL_SECONDS,
+} from './credential-limits.js';
+
+export { DEFAULT_CREDENTIAL_SECONDS, MAX_CREDENTIAL_SECONDS, MIN_CREDENTIAL_SECONDS };
 
 /** Temporary S3 credentials as handed to a user or a run. */
 export interface IssuedCredentials {

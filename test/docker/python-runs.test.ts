@@ -196,6 +196,15 @@ print("own bucket", s3.list_objects_v2(Bucket=bucket)["KeyCount"])
     expect(run.stdout).toContain('started');
   });
 
+  it('stops a timed-out run with the stop signal', async () => {
+    await using server = await startTestServer();
+    const start = await python(server, ['import time; time.sleep(60)', '-t', '1', '-d']);
+    const finished = await waitForStatus(server, start.stdout.trim());
+    expect(finished.status).toBe('timeout');
+    // 143 is SIGTERM; 137 would mean the stop signal was ignored and the kill came after the grace.
+    expect(finished.return_code).toBe(143);
+  });
+
   it('aborts a detached run', async () => {
     await using server = await startTestServer();
     const start = await python(server, ['import time; time.sleep(60)', '-d']);

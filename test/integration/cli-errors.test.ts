@@ -98,6 +98,13 @@ describe('lyceum CLI errors', () => {
     expect((JSON.parse(response.body) as { detail: string }).detail).toContain('".." segment');
   });
 
+  it('names --duration when it is out of range', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'credentials', '--duration', '10']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--duration 10 is out of range; give 900 to 43200 seconds.');
+  });
+
   it('explains that download takes one object, not a folder', async () => {
     await using server = await startTestServer();
     const result = await server.cli(['storage', 'download', 'results/']);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import type { CliContext } from '../cli-context.js';
+import { MAX_CREDENTIAL_SECONDS, MIN_CREDENTIAL_SECONDS } from '../../storage/credential-limits.js';
 import { printResult } from '../cli-context.js';
 
 interface IssuedCredentials {
@@ -51,6 +52,12 @@ export function registerCredentialsCommand(storage: Command, context: CliContext
           if (!Number.isInteger(seconds)) {
             throw new InvalidInputError(
               `--duration ${JSON.stringify(options.duration)} must be a whole number of seconds.`,
+            );
+          }
+          if (seconds < MIN_CREDENTIAL_SECONDS || seconds > MAX_CREDENTIAL_SECONDS) {
+            throw new InvalidInputError(
+              `--duration ${seconds} is out of range; give ${MIN_CREDENTIAL_SECONDS} to ` +
+                `${MAX_CREDENTIAL_SECONDS} seconds.`,
             );
           }
           body.duration_seconds = seconds;
