@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
-const READ_PIECE_BYTES = 1024 * 1024;
+const READ_PIECE_BYTES = 4 * 1024 * 1024;
 const CRLF = Buffer.from('\r\n');
 
 export interface MultipartFilePart {
@@ -45,6 +45,7 @@ export function multipartBody(
   return {
     body: Readable.from(generate(files, fieldParts, fileHeaders, closing, onBytes), {
       objectMode: false,
+      highWaterMark: READ_PIECE_BYTES,
     }),
     contentType: `multipart/form-data; boundary=${boundary}`,
     contentLength,
