@@ -16,6 +16,8 @@ export interface ContainerSpec {
   workingDir?: string | undefined;
   /** Runs the engine's init process as PID 1, which passes signals on and reaps children. */
   init?: boolean;
+  /** Linux capabilities taken from the container, such as MKNOD. */
+  capDrop?: string[];
 }
 
 export interface ManagedContainerSummary {

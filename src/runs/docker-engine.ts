@@ -77,6 +77,7 @@ export class DockerEngine implements ContainerEngine {
         AttachStderr: true,
         HostConfig: {
           ...(spec.init === true ? { Init: true } : {}),
+          ...(spec.capDrop === undefined ? {} : { CapDrop: spec.capDrop }),
           Mounts: spec.mounts.map((mount) => ({
             Type: 'bind' as const,
             Source: mount.source,

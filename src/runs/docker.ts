@@ -37,6 +37,8 @@ export class DockerRunner implements Runner {
         kind: 'docker',
       }),
       mounts,
+      // A device node made in the bucket would be a device on the host, open to the server.
+      ...(mounts.length > 0 ? { capDrop: ['MKNOD'] } : {}),
     });
     return this.startCreated(context, container, mounts);
   }

@@ -324,14 +324,21 @@ export class DirectoryStore implements ObjectStore {
     validateObjectKey(key);
     const root = await this.bucketRoot(bucket);
     const path = `${root.realPath}/${key}`;
-    // O_NONBLOCK keeps a named pipe that a run created from blocking the open; files ignore it.
+    // Only regular files are opened, because opening a device node that a run made can have effects.
+    const before = await lstat(path, { bigint: true }).catch((error) =>
+      rethrowAsMissing(error, key),
+    );
+    if (!before.isFile()) throw missingObject(key);
+    // O_NONBLOCK keeps a named pipe swapped in after the check from blocking the open.
     const handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((error) =>
       rethrowAsMissing(error, key),
     );
     try {
       const realPath = await readlink(`/proc/self/fd/${handle.fd}`);
       const stats = await handle.stat({ bigint: true });
-      if (realPath !== path || !stats.isFile()) throw missingObject(key);
+      if (realPath !== path || !stats.isFile() || stats.ino !== before.ino) {
+        throw missingObject(key);
+      }
       return { handle, stats };
     } catch (error) {
       await handle.close();

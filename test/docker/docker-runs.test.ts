@@ -39,6 +39,24 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     expect(run.stdout).toContain('/mnt/s3');
   });
 
+  it('keeps device nodes out of the bucket', async () => {
+    await using server = await startTestServer();
+    const run = await server.cli(['docker', 'run', BUSYBOX, '-c', 'mknod /mnt/s3/disk b 8 0']);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stdout).toContain('Operation not permitted');
+    const fifo = await server.cli(['docker', 'run', BUSYBOX, '-c', 'mkfifo /mnt/s3/pipe']);
+    expect(fifo.exitCode).toBe(0);
+    const download = await server.cli([
+      'storage',
+      'download',
+      'pipe',
+      '-o',
+      join(server.dataDir, 'pipe.out'),
+    ]);
+    expect(download.exitCode).toBe(1);
+    expect(download.stderr).toContain('"pipe" not found');
+  });
+
   it('leaves no mount with --no-s3', async () => {
     await using server = await startTestServer();
     const run = await server.cli([

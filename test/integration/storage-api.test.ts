@@ -301,6 +301,14 @@ describe('storage API', () => {
     expect(response.status).toBe(404);
   });
 
+  it('answers 404 for a device node without opening it', async () => {
+    await using server = await startTestServer();
+    await execFileAsync('mknod', [join(server.bucketDir, 'device'), 'c', '1', '3']);
+    expect((await server.api('/storage/download/device')).status).toBe(404);
+    const listing = (await (await server.api('/storage/list-files')).json()) as unknown[];
+    expect(listing).toEqual([]);
+  });
+
   it('answers 404 for a missing object and unknown routes', async () => {
     await using server = await startTestServer();
     expect((await server.api('/storage/download/none.txt')).status).toBe(404);

@@ -143,6 +143,24 @@ export function describeComposeRuns(release: ComposeRelease): void {
       expect(run.stdout).toContain('success | fine');
     });
 
+    it('keeps device nodes out of the bucket', async () => {
+      await using server = await start();
+      const file = await writeComposeFile(
+        server,
+        [
+          'services:',
+          '  maker:',
+          `    image: ${BUSYBOX}`,
+          '    command: ["sh", "-c", "mknod /mnt/s3/disk b 8 0 || echo refused"]',
+          '',
+        ].join('\n'),
+      );
+      const run = await server.cli(['compose', 'run', '--enable-s3-mount', file]);
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout).toContain('refused');
+      expect(await readdir(server.bucketDir)).toEqual([]);
+    });
+
     it('lets non-root services write to the mount', async () => {
       await using server = await start();
       const run = await server.cli([

@@ -21,8 +21,8 @@ describe('buildOverrideFile', () => {
     const volumes = [{ type: 'bind', source: bucket.source, target: bucket.target }];
     expect(parse(text)).toEqual({
       services: {
-        web: { labels, pull_policy: 'never', volumes },
-        db: { labels, pull_policy: 'never', volumes },
+        web: { labels, pull_policy: 'never', volumes, cap_drop: ['MKNOD'] },
+        db: { labels, pull_policy: 'never', volumes, cap_drop: ['MKNOD'] },
       },
     });
   });
