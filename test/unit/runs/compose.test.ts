@@ -143,6 +143,7 @@ describe('ComposeRunner', () => {
       },
       pull_policy: 'never',
       volumes: [{ type: 'bind', source: '/srv/buckets/lyceum-default', target: '/data' }],
+      cap_drop: ['MKNOD'],
     };
     expect(override).toEqual({ services: { db: service, job: service, report: service } });
   });
@@ -151,6 +152,7 @@ describe('ComposeRunner', () => {
     await runner.launch(context(spec({ enableS3Mount: undefined })));
     const override = await readFile(join(projectDir(), 'lyceum-override.yaml'), 'utf8');
     expect(override).not.toContain('volumes');
+    expect(override).not.toContain('cap_drop');
   });
 
   it('stops the others when the main service exits', async () => {
