@@ -52,7 +52,8 @@ export function planWorkspaceDelivery(
     ([path, text], index) =>
       `${FILE_VARIABLE_PREFIX}${index}=${path}:${Buffer.from(text, 'utf8').toString('base64')}`,
   );
-  const total = env.reduce((sum, entry) => sum + entry.length, 0);
+  // The command counts too: the engine rejects a create request whose whole size is too large.
+  const total = [...env, ...command].reduce((sum, entry) => sum + entry.length, 0);
   if (env.some((entry) => entry.length > MAX_ENTRY_CHARS) || total > MAX_TOTAL_CHARS) {
     return { kind: 'archive', command, env: [] };
   }

@@ -5,7 +5,6 @@ import {
   mkdir,
   open,
   readdir,
-  readlink,
   rename,
   rmdir,
   unlink,
@@ -19,6 +18,7 @@ import { grantSharedAccess } from './bucket-permissions.js';
 import { ContainedDirectory, EscapedBucketError } from './contained-directory.js';
 import { md5OfFile } from './file-md5.js';
 import { FolderSyncs } from './folder-syncs.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { MetadataIndex, ObjectMetadata } from './metadata-index.js';
 import { compareKeys, validateObjectKey } from './object-key.js';
 import type {
@@ -34,7 +34,7 @@ import { writeStagedFile } from './staged-file.js';
 import { SortedListingCache } from './sorted-listing.js';
 import { walkBucket } from './walk-bucket.js';
 
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface DirectoryStoreOptions {
@@ -56,6 +56,7 @@ export class DirectoryStore implements ObjectStore {
   private readonly listings = new SortedListingCache();
   private readonly roots = new Map<string, Promise<ContainedDirectory>>();
   private readonly folderSyncs = new FolderSyncs();
+  private readonly publishLocks = new KeyedLock();
 
   constructor(private readonly options: DirectoryStoreOptions) {}
 
@@ -274,19 +275,24 @@ export class DirectoryStore implements ObjectStore {
             'Choose another key or delete the folder first.',
         );
       }
-      await rename(stagedPath, target);
-      await this.folderSyncs.sync(folder.realPath, () => folder.sync());
-      const stats = await lstat(target, { bigint: true });
-      const metadata: ObjectMetadata = {
-        key,
-        size: Number(stats.size),
-        mtimeNs: stats.mtimeNs.toString(),
-        etag: options.etag ?? md5,
-        contentType: options.contentType ?? guessContentType(key),
-        userMetadata: options.userMetadata ?? null,
-      };
-      this.options.metadata.put(bucket, metadata);
-      return toInfo(metadata, new Date(Number(stats.mtimeMs)));
+      // Concurrent writes of one key take turns from the rename to the metadata, so the metadata
+      // always describes the file that is in place; otherwise a writer could read back another
+      // writer's file and record its own MD5 for it.
+      return await this.publishLocks.run(`${bucket}/${key}`, async () => {
+        await rename(stagedPath, target);
+        await this.folderSyncs.sync(folder.realPath, () => folder.sync());
+        const stats = await lstat(target, { bigint: true });
+        const metadata: ObjectMetadata = {
+          key,
+          size: Number(stats.size),
+          mtimeNs: stats.mtimeNs.toString(),
+          etag: options.etag ?? md5,
+          contentType: options.contentType ?? guessContentType(key),
+          userMetadata: options.userMetadata ?? null,
+        };
+        this.options.metadata.put(bucket, metadata);
+        return toInfo(metadata, new Date(Number(stats.mtimeMs)));
+      });
     } finally {
       if (folder !== root) await folder.close();
     }
@@ -313,36 +319,42 @@ export class DirectoryStore implements ObjectStore {
   }
 
   /**
-   * Opens an object's file for reading. The whole key is opened as one path, and the descriptor's
-   * real path must be that same path. A symbolic link anywhere in the key would change it, so the
-   * check rejects every link with two calls, where opening each folder in turn takes several.
+   * Opens an object's file for reading. Each folder of the key is opened without following links
+   * and checked to lie inside the bucket, so nothing outside the bucket is ever opened, and the
+   * file itself is opened only if it is a regular file.
    */
   private async openObject(
     bucket: string,
     key: string,
   ): Promise<{ handle: FileHandle; stats: BigIntStats }> {
     validateObjectKey(key);
+    const segments = key.split('/');
+    const name = segments.pop()!;
     const root = await this.bucketRoot(bucket);
-    const path = `${root.realPath}/${key}`;
-    // Only regular files are opened, because opening a device node that a run made can have effects.
-    const before = await lstat(path, { bigint: true }).catch((error) =>
-      rethrowAsMissing(error, key),
-    );
-    if (!before.isFile()) throw missingObject(key);
-    // O_NONBLOCK keeps a named pipe swapped in after the check from blocking the open.
-    const handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((error) =>
-      rethrowAsMissing(error, key),
-    );
+    const folder = await root
+      .openDescendant(segments, root.realPath)
+      .catch((error) => rethrowAsMissing(error, key));
     try {
-      const realPath = await readlink(`/proc/self/fd/${handle.fd}`);
-      const stats = await handle.stat({ bigint: true });
-      if (realPath !== path || !stats.isFile() || stats.ino !== before.ino) {
-        throw missingObject(key);
+      const path = folder.entryPath(name);
+      // Opening a device node or a pipe that a run made can have effects, so only regular files
+      // are opened. O_NONBLOCK and O_NOCTTY cover a special file swapped in after the check.
+      const before = await lstat(path, { bigint: true }).catch((error) =>
+        rethrowAsMissing(error, key),
+      );
+      if (!before.isFile()) throw missingObject(key);
+      const handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY).catch(
+        (error) => rethrowAsMissing(error, key),
+      );
+      try {
+        const stats = await handle.stat({ bigint: true });
+        if (!stats.isFile() || stats.ino !== before.ino) throw missingObject(key);
+        return { handle, stats };
+      } catch (error) {
+        await handle.close();
+        throw error;
       }
-      return { handle, stats };
-    } catch (error) {
-      await handle.close();
-      throw error;
+    } finally {
+      if (folder !== root) await folder.close();
     }
   }
 
@@ -378,9 +390,10 @@ export class DirectoryStore implements ObjectStore {
     folder: ContainedDirectory,
     name: string,
   ): Promise<ObjectMetadata | undefined> {
-    const handle = await open(folder.entryPath(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch(
-      () => undefined,
-    );
+    const handle = await open(
+      folder.entryPath(name),
+      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+    ).catch(() => undefined);
     if (handle === undefined) return undefined;
     try {
       const stats = await handle.stat({ bigint: true });

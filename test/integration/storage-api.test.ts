@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -278,6 +278,43 @@ describe('storage API', () => {
     expect(await readFile(secret, 'utf8')).toBe('host only');
     await server.api('/storage/delete-folder/folder-link', { method: 'DELETE' });
     expect(await readFile(secret, 'utf8')).toBe('host only');
+  });
+
+  it('records the ETag of the version that stays after concurrent uploads', async () => {
+    await using server = await startTestServer();
+    for (let round = 0; round < 5; round++) {
+      const versions = Array.from({ length: 32 }, (_, index) => `round ${round} version ${index}`);
+      await Promise.all(versions.map((content) => upload(server, 'race.txt', content)));
+      const download = await server.api('/storage/download/race.txt');
+      const stored = await download.text();
+      const listing = (await (await server.api('/storage/list-files')).json()) as {
+        key: string;
+        etag: string;
+      }[];
+      expect(versions).toContain(stored);
+      expect(listing.find((item) => item.key === 'race.txt')?.etag).toBe(md5(stored));
+    }
+  });
+
+  it('never opens anything behind a linked folder', async () => {
+    await using server = await startTestServer();
+    const outside = join(server.dataDir, 'outside');
+    await mkdir(outside);
+    await execFileAsync('mkfifo', [join(outside, 'pipe')]);
+    await symlink(outside, join(server.bucketDir, 'linked'));
+    // The writer blocks until something opens the pipe for reading.
+    const writer = spawn('sh', ['-c', `echo x > ${join(outside, 'pipe')}`]);
+    const exited = new Promise((resolve) => writer.on('exit', resolve));
+    try {
+      expect((await server.api('/storage/download/linked/pipe')).status).toBe(404);
+      const result = await Promise.race([
+        exited.then(() => 'opened'),
+        new Promise((resolve) => setTimeout(() => resolve('still blocked'), 500)),
+      ]);
+      expect(result).toBe('still blocked');
+    } finally {
+      writer.kill();
+    }
   });
 
   it('never follows links inside the bucket either', async () => {

@@ -43,6 +43,16 @@ describe('planWorkspaceDelivery', () => {
     expect(planWorkspaceDelivery(files, command, 'root').kind).toBe('archive');
   });
 
+  it('uses an archive when long arguments fill the budget', () => {
+    const files = { '/workspace/main.py': 'x'.repeat(60_000) };
+    const longCommand = [
+      'python3',
+      'main.py',
+      ...Array.from({ length: 5 }, () => 'a'.repeat(90_000)),
+    ];
+    expect(planWorkspaceDelivery(files, longCommand, '').kind).toBe('archive');
+  });
+
   it('puts small files in the environment', () => {
     const plan = planWorkspaceDelivery({ '/workspace/main.py': 'print(1)' }, command, '');
     expect(plan.kind).toBe('environment');
