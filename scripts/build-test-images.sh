@@ -106,18 +106,19 @@ EOF
   log "$BUSYBOX_IMAGE: built"
 }
 
-# The busybox image with USER 1000, as many published images run: made by committing a container
-# of the busybox image with a changed USER, which needs no builder and no registry.
-build_nonroot_image() {
-  if image_exists "$NONROOT_IMAGE"; then
-    log "$NONROOT_IMAGE: already present"
+# Commits a container of BASE as IMAGE with USER changed, as many published images run: this
+# needs no builder and no registry.
+build_user_variant() {
+  local image="$1" base="$2" user="$3"
+  if image_exists "$image"; then
+    log "$image: already present"
     return
   fi
   local container
-  container="$(docker create "$BUSYBOX_IMAGE")"
-  docker commit --change 'USER 1000' "$container" "$NONROOT_IMAGE" >/dev/null
+  container="$(docker create "$base")"
+  docker commit --change "USER $user" "$container" "$image" >/dev/null
   docker rm "$container" >/dev/null
-  log "$NONROOT_IMAGE: built"
+  log "$image: built"
 }
 
 build_python_image() {
@@ -152,22 +153,9 @@ build_python_image() {
   log "$PYTHON_IMAGE: built"
 }
 
-# The Python image with USER app, made the same way as the busybox one.
-build_python_nonroot_image() {
-  if image_exists "$PYTHON_NONROOT_IMAGE"; then
-    log "$PYTHON_NONROOT_IMAGE: already present"
-    return
-  fi
-  local container
-  container="$(docker create "$PYTHON_IMAGE")"
-  docker commit --change 'USER app' "$container" "$PYTHON_NONROOT_IMAGE" >/dev/null
-  docker rm "$container" >/dev/null
-  log "$PYTHON_NONROOT_IMAGE: built"
-}
-
 docker info >/dev/null 2>&1 ||
   fail "'docker info' failed, so the Docker engine is not running; start it first (scripts/setup-host.sh does)"
 build_busybox_image
-build_nonroot_image
+build_user_variant "$NONROOT_IMAGE" "$BUSYBOX_IMAGE" 1000
 build_python_image
-build_python_nonroot_image
+build_user_variant "$PYTHON_NONROOT_IMAGE" "$PYTHON_IMAGE" app
