@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchServer } from './support/bench-server.mjs';
 import { removeComposeProjects } from './support/remove-compose-projects.mjs';
 import { checkTarget, formatMs, printTable, printTargets } from './support/report.mjs';
-import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
+import { formatStats, measureInterleaved } from './support/interleaved-runs.mjs';
+import { runBenchmark } from './support/run-benchmark.mjs';
 import { summarise } from './support/statistics.mjs';
 import { TempWorkspace } from './support/temp-workspace.mjs';
 import { runTimed } from './support/timed-command.mjs';
@@ -56,10 +57,16 @@ await runBenchmark(
         'Each project is taken down, untimed, before the next command starts.',
     );
 
+    // Each command is taken down, untimed, before the next one starts.
+    const commands = composeCommands(server, composeFile, workspace, baselineProjects);
+    const runOnce = (name) => async () => {
+      const run = await commands[name].run();
+      await commands[name].takeDown();
+      return run;
+    };
     const runs = await measureInterleaved(
-      composeCommands(server, composeFile, workspace, baselineProjects),
-      options.runs,
-      deadline,
+      Object.fromEntries(Object.keys(commands).map((name) => [name, runOnce(name)])),
+      { count: options.runs, warmUpRuns: WARM_UP_RUNS, deadline },
     );
     const lyceum = summarise(runs.lyceum);
     const compose = summarise(runs.compose);
@@ -148,32 +155,4 @@ async function waitUntilEmpty(folder) {
     }
     await sleep(POLL_INTERVAL_MS);
   }
-}
-
-/**
- * Runs every command WARM_UP_RUNS times untimed, then `count` timed rounds. The order flips each
- * round, so neither side always runs right after the other.
- */
-async function measureInterleaved(commands, count, deadline) {
-  const names = Object.keys(commands);
-  const runOnce = async (name) => {
-    const run = await commands[name].run();
-    await commands[name].takeDown();
-    return run;
-  };
-  for (let round = 0; round < WARM_UP_RUNS; round++) {
-    for (const name of names) await runOnce(name);
-  }
-
-  const timings = Object.fromEntries(names.map((name) => [name, []]));
-  for (let round = 0; round < count; round++) {
-    if (round > 0 && budgetSpent(deadline, `${round} of ${count} rounds`)) break;
-    const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) timings[name].push((await runOnce(name)).ms);
-  }
-  return timings;
-}
-
-function formatStats(stats) {
-  return [formatMs(stats.median), formatMs(stats.min), formatMs(stats.max), stats.count];
 }

@@ -4,7 +4,8 @@ import console from 'node:console';
 import process from 'node:process';
 import { BenchServer, CLI_PATH } from './support/bench-server.mjs';
 import { checkTarget, formatMs, printTable, printTargets } from './support/report.mjs';
-import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
+import { expectOutput, formatStats, measureInterleaved } from './support/interleaved-runs.mjs';
+import { runBenchmark } from './support/run-benchmark.mjs';
 import { summarise } from './support/statistics.mjs';
 import { TempWorkspace } from './support/temp-workspace.mjs';
 import { runTimed } from './support/timed-command.mjs';
@@ -32,7 +33,11 @@ await runBenchmark(
       `${WARM_UP_RUNS} warm-up runs, then ${options.runs} timed runs of each, interleaved.`,
     );
 
-    const runs = await measureInterleaved(runCommands(server), options.runs, deadline);
+    const runs = await measureInterleaved(runCommands(server), {
+      count: options.runs,
+      warmUpRuns: WARM_UP_RUNS,
+      deadline,
+    });
     const lyceum = summarise(runs.lyceum);
     const docker = summarise(runs.docker);
     const nodeStart = summarise(runs.nodeStart);
@@ -93,37 +98,4 @@ function runCommands(server) {
         /^\d+\.\d+\.\d+$/,
       ),
   };
-}
-
-async function expectOutput(timedRun, expected) {
-  const run = await timedRun;
-  const output = run.stdout.trim();
-  const matches = expected instanceof RegExp ? expected.test(output) : output === expected;
-  if (!matches) {
-    throw new Error(`Expected the output ${String(expected)}, got ${JSON.stringify(output)}.`);
-  }
-  return run;
-}
-
-/**
- * Runs every command WARM_UP_RUNS times untimed, then `count` timed rounds. The order flips each
- * round, so neither side always runs right after the other.
- */
-async function measureInterleaved(commands, count, deadline) {
-  const names = Object.keys(commands);
-  for (let round = 0; round < WARM_UP_RUNS; round++) {
-    for (const name of names) await commands[name]();
-  }
-
-  const timings = Object.fromEntries(names.map((name) => [name, []]));
-  for (let round = 0; round < count; round++) {
-    if (round > 0 && budgetSpent(deadline, `${round} of ${count} rounds`)) break;
-    const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) timings[name].push((await commands[name]()).ms);
-  }
-  return timings;
-}
-
-function formatStats(stats) {
-  return [formatMs(stats.median), formatMs(stats.min), formatMs(stats.max), stats.count];
 }
