@@ -4,7 +4,8 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * Returns the CPU time, user plus system, that process `pid` and its threads have used so far,
- * in milliseconds, from /proc/PID/stat. Linux reports it in clock ticks of 10 ms.
+ * in milliseconds, from /proc/PID/stat. Linux reports it in clock ticks of 10 ms (USER_HZ 100, the
+ * value of common builds).
  */
 export function readProcessCpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -13,7 +13,7 @@ export const FILE_VARIABLE_PREFIX = 'LYCEUM_FILE_';
 
 /**
  * Linux rejects one environment entry over 128 KiB (MAX_ARG_STRLEN), and all of them together
- * must fit in a quarter of the stack limit, usually 2 MiB. These bounds stay well inside both.
+ * must fit in a quarter of the stack limit (2 MiB with the common 8 MiB limit). These bounds stay well inside both.
  */
 const MAX_ENTRY_CHARS = 100_000;
 const MAX_TOTAL_CHARS = 500_000;

@@ -275,9 +275,8 @@ export class DirectoryStore implements ObjectStore {
             'Choose another key or delete the folder first.',
         );
       }
-      // Concurrent writes of one key take turns from the rename to the metadata, so the metadata
-      // always describes the file that is in place; otherwise a writer could read back another
-      // writer's file and record its own MD5 for it.
+      // Concurrent writes of one key take turns from the rename to the metadata. Otherwise a writer
+      // could read back another writer's file and record its own MD5 for it.
       return await this.publishLocks.run(`${bucket}/${key}`, async () => {
         await rename(stagedPath, target);
         await this.folderSyncs.sync(folder.realPath, () => folder.sync());

@@ -1,4 +1,4 @@
-/** Runs tasks one at a time per key, in the order they arrive; tasks for different keys overlap. */
+/** Runs tasks one at a time per key, in the order they arrive. Tasks for different keys overlap. */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
 

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 /**
  * The worker's program. It keeps one MD5 per file being written. Each message gives how far the
  * writer has got, and the worker reads the new bytes back from the page cache and hashes them.
- * Reading back costs less than copying every chunk across threads, and the writer never waits.
+ * Reading back costs less than copying every chunk across threads, and the writer waits for the
+ * hash only once the upload has ended.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -15,8 +16,8 @@ const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
 
 function catchUp(session, written) {
   while (session.error === undefined && session.offset < written) {
-    const wanted = Math.min(buffer.length, written - session.offset);
-    const count = readSync(session.fd, buffer, 0, wanted, session.offset);
+    const length = Math.min(buffer.length, written - session.offset);
+    const count = readSync(session.fd, buffer, 0, length, session.offset);
     if (count === 0) {
       session.error = 'the file ended at byte ' + session.offset + ' of ' + written;
       return;
@@ -68,7 +69,7 @@ parentPort.on('message', (message) => {
 
 type WorkerReply = { id: number; md5: string } | { id: number; error: string };
 
-/** The one hashing worker of the process, started on first use; it never keeps the process alive. */
+/** The one hashing worker of the process, started on first use. It keeps the process alive only while a digest is awaited. */
 class Md5Worker {
   private worker: Worker | undefined;
   private nextId = 1;

@@ -49,7 +49,7 @@ export function registerServerCommand(program: Command, context: CliContext): vo
       });
       await server.close();
       // Work still in flight, such as the MD5 of a large file a run wrote, would keep the process
-      // alive after the server has stopped; runs go on in their containers either way.
+      // alive after the server has stopped. Runs go on in their containers either way.
       process.exit(0);
     });
 }
