@@ -16,7 +16,7 @@ import mime from 'mime-types';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import { grantSharedAccess } from './bucket-permissions.js';
 import { ContainedDirectory, EscapedBucketError } from './contained-directory.js';
-import { md5OfFile } from './file-md5.js';
+import { DerivedEtags } from './derived-etags.js';
 import { FolderSyncs } from './folder-syncs.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { MetadataIndex, ObjectMetadata } from './metadata-index.js';
@@ -57,6 +57,7 @@ export class DirectoryStore implements ObjectStore {
   private readonly roots = new Map<string, Promise<ContainedDirectory>>();
   private readonly folderSyncs = new FolderSyncs();
   private readonly publishLocks = new KeyedLock();
+  private readonly derivedEtags = new DerivedEtags();
 
   constructor(private readonly options: DirectoryStoreOptions) {}
 
@@ -375,7 +376,7 @@ export class DirectoryStore implements ObjectStore {
       key,
       size,
       mtimeNs: stats.mtimeNs.toString(),
-      etag: await md5OfFile(handle),
+      etag: await this.derivedEtags.derive(handle, stats),
       contentType: guessContentType(key),
       userMetadata: null,
     };
@@ -401,7 +402,7 @@ export class DirectoryStore implements ObjectStore {
         key,
         size: Number(stats.size),
         mtimeNs: stats.mtimeNs.toString(),
-        etag: await md5OfFile(handle),
+        etag: await this.derivedEtags.derive(handle, stats),
         contentType: guessContentType(key),
         userMetadata: null,
       };

@@ -3,13 +3,17 @@ import type { FileHandle } from 'node:fs/promises';
 
 const CHUNK_BYTES = 1024 * 1024;
 
-/** Computes the MD5 of an open file's whole content, as S3 uses it for a single-part ETag. */
-export async function md5OfFile(handle: FileHandle): Promise<string> {
+/**
+ * Computes the MD5 of an open file's first `length` bytes (fewer when the file is shorter), as S3
+ * uses it for a single-part ETag.
+ */
+export async function md5OfFile(handle: FileHandle, length: number): Promise<string> {
   const hash = createHash('md5');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(length, 1)));
   let position = 0;
-  for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
+  while (position < length) {
+    const wanted = Math.min(buffer.length, length - position);
+    const { bytesRead } = await handle.read(buffer, 0, wanted, position);
     if (bytesRead === 0) break;
     hash.update(buffer.subarray(0, bytesRead));
     position += bytesRead;
