@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { md5OfFile } from './file-md5.js';
+import { md5OfFile, type PositionalReader } from './file-md5.js';
+
+/** An open file that can also report its status. */
+export interface DescribedFile extends PositionalReader {
+  stat(options: { bigint: true }): Promise<BigIntStats>;
+}
 
 /**
  * Size limit for files written outside the API whose ETag is their MD5. Hashing reads the whole
@@ -17,7 +21,7 @@ export class DerivedEtags {
   private readonly pending = new Map<string, Promise<string>>();
 
   /** Returns the ETag of the open file's current content; `stats` must come from the same handle. */
-  derive(handle: FileHandle, stats: BigIntStats): Promise<string> {
+  derive(handle: DescribedFile, stats: BigIntStats): Promise<string> {
     if (stats.size > BigInt(MAX_HASHED_FILE_BYTES)) return Promise.resolve(versionEtag(stats));
     const version = versionOf(stats);
     const shared = this.pending.get(version);
@@ -42,7 +46,7 @@ function versionOf(stats: BigIntStats): string {
 }
 
 /** Hashes the file, and falls back to a version ETag when the file changed during the read. */
-async function hashUnlessChanged(handle: FileHandle, stats: BigIntStats): Promise<string> {
+async function hashUnlessChanged(handle: DescribedFile, stats: BigIntStats): Promise<string> {
   const md5 = await md5OfFile(handle, Number(stats.size));
   const after = await handle.stat({ bigint: true });
   if (after.size !== stats.size || after.mtimeNs !== stats.mtimeNs) return versionEtag(stats);

@@ -1,21 +1,12 @@
-import { constants, type BigIntStats } from 'node:fs';
-import {
-  chmod,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  rename,
-  rmdir,
-  unlink,
-  type FileHandle,
-} from 'node:fs/promises';
+import { lstatSync, renameSync, type BigIntStats } from 'node:fs';
+import { chmod, lstat, mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import mime from 'mime-types';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import { grantSharedAccess } from './bucket-permissions.js';
 import { ContainedDirectory, EscapedBucketError } from './contained-directory.js';
+import { NotRegularFileError, ObjectFile } from './object-file.js';
 import { DerivedEtags } from './derived-etags.js';
 import { FolderSyncs } from './folder-syncs.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -34,8 +25,9 @@ import { writeStagedFile } from './staged-file.js';
 import { SortedListingCache } from './sorted-listing.js';
 import { walkBucket } from './walk-bucket.js';
 
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Reads of up to this many bytes are made at once, without a stream. */
+const SMALL_READ_BYTES = 64 * 1024;
 
 export interface DirectoryStoreOptions {
   /** Holds one folder per bucket; created with mode 0700. */
@@ -54,7 +46,7 @@ export interface DirectoryStoreOptions {
 export class DirectoryStore implements ObjectStore {
   private warnedAboutAcl = false;
   private readonly listings = new SortedListingCache();
-  private readonly roots = new Map<string, Promise<ContainedDirectory>>();
+  private readonly roots = new Map<string, ContainedDirectory>();
   private readonly folderSyncs = new FolderSyncs();
   private readonly publishLocks = new KeyedLock();
   private readonly derivedEtags = new DerivedEtags();
@@ -71,9 +63,7 @@ export class DirectoryStore implements ObjectStore {
   async close(): Promise<void> {
     const roots = [...this.roots.values()];
     this.roots.clear();
-    await Promise.all(
-      roots.map((root) => root.then((folder) => folder.close()).catch(() => undefined)),
-    );
+    for (const root of roots) root.closeNow();
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -134,11 +124,11 @@ export class DirectoryStore implements ObjectStore {
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
-    const { handle, stats } = await this.openObject(bucket, key);
+    const { file, stats } = this.openObject(bucket, key);
     try {
-      return await this.describe(bucket, key, handle, stats);
+      return await this.describe(bucket, key, file, stats);
     } finally {
-      await handle.close();
+      file.close();
     }
   }
 
@@ -147,17 +137,20 @@ export class DirectoryStore implements ObjectStore {
     key: string,
     chooseRange?: (size: number) => ByteRange | undefined,
   ): Promise<ObjectRead & { range: ByteRange | undefined }> {
-    const { handle, stats } = await this.openObject(bucket, key);
+    const { file, stats } = this.openObject(bucket, key);
     try {
-      const info = await this.describe(bucket, key, handle, stats);
+      const info = await this.describe(bucket, key, file, stats);
       const range = chooseRange?.(info.size);
-      const body = handle.createReadStream({
-        highWaterMark: READ_CHUNK_BYTES,
-        ...(range === undefined ? {} : { start: range.start, end: range.end }),
-      });
-      return { info, body, range };
+      const start = range?.start ?? 0;
+      const length = range === undefined ? info.size : range.end - range.start + 1;
+      if (length <= SMALL_READ_BYTES) {
+        const content = file.readNow(start, length);
+        file.close();
+        return { info, body: Readable.from([content]), content, range };
+      }
+      return { info, body: file.stream(range?.start, range?.end, READ_CHUNK_BYTES), range };
     } catch (error) {
-      await handle.close();
+      file.close();
       throw error;
     }
   }
@@ -241,12 +234,11 @@ export class DirectoryStore implements ObjectStore {
    * Returns the bucket's root folder, opened once and kept open for the store's life. A run cannot
    * replace the root, which is its mount point, so only the folders below it are opened per call.
    */
-  private bucketRoot(bucket: string): Promise<ContainedDirectory> {
+  private bucketRoot(bucket: string): ContainedDirectory {
     let root = this.roots.get(bucket);
     if (root === undefined) {
       root = ContainedDirectory.openRoot(this.bucketPath(bucket));
       this.roots.set(bucket, root);
-      root.catch(() => this.roots.delete(bucket));
     }
     return root;
   }
@@ -265,12 +257,11 @@ export class DirectoryStore implements ObjectStore {
     validateObjectKey(key);
     const segments = key.split('/');
     const name = segments.pop()!;
-    const root = await this.bucketRoot(bucket);
-    const folder = await this.openParentForWrite(root, segments, key);
+    const root = this.bucketRoot(bucket);
+    const folder = this.openParentForWrite(root, segments, key);
     try {
       const target = folder.entryPath(name);
-      const existing = await lstat(target).catch(() => undefined);
-      if (existing?.isDirectory()) {
+      if (isFolder(target)) {
         throw new ConflictError(
           `Key ${JSON.stringify(key)} names an existing folder; it cannot also be an object. ` +
             'Choose another key or delete the folder first.',
@@ -279,9 +270,9 @@ export class DirectoryStore implements ObjectStore {
       // Concurrent writes of one key take turns from the rename to the metadata. Otherwise a writer
       // could read back another writer's file and record its own MD5 for it.
       return await this.publishLocks.run(`${bucket}/${key}`, async () => {
-        await rename(stagedPath, target);
+        renameSync(stagedPath, target);
         await this.folderSyncs.sync(folder.realPath, () => folder.sync());
-        const stats = await lstat(target, { bigint: true });
+        const stats = lstatSync(target, { bigint: true });
         const metadata: ObjectMetadata = {
           key,
           size: Number(stats.size),
@@ -294,17 +285,17 @@ export class DirectoryStore implements ObjectStore {
         return toInfo(metadata, new Date(Number(stats.mtimeMs)));
       });
     } finally {
-      if (folder !== root) await folder.close();
+      if (folder !== root) folder.closeNow();
     }
   }
 
-  private async openParentForWrite(
+  private openParentForWrite(
     root: ContainedDirectory,
     segments: string[],
     key: string,
-  ): Promise<ContainedDirectory> {
+  ): ContainedDirectory {
     try {
-      return await root.openDescendant(segments, root.realPath, true);
+      return root.openDescendantNow(segments, root.realPath, true);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'ELOOP' || error instanceof EscapedBucketError) {
@@ -323,38 +314,23 @@ export class DirectoryStore implements ObjectStore {
    * and checked to lie inside the bucket, so nothing outside the bucket is ever opened, and the
    * file itself is opened only if it is a regular file.
    */
-  private async openObject(
-    bucket: string,
-    key: string,
-  ): Promise<{ handle: FileHandle; stats: BigIntStats }> {
+  private openObject(bucket: string, key: string): { file: ObjectFile; stats: BigIntStats } {
     validateObjectKey(key);
     const segments = key.split('/');
     const name = segments.pop()!;
-    const root = await this.bucketRoot(bucket);
-    const folder = await root
-      .openDescendant(segments, root.realPath)
-      .catch((error) => rethrowAsMissing(error, key));
+    const root = this.bucketRoot(bucket);
+    let folder: ContainedDirectory;
     try {
-      const path = folder.entryPath(name);
-      // Opening a device node or a pipe that a run made can have effects, so only regular files
-      // are opened. O_NONBLOCK and O_NOCTTY cover a special file swapped in after the check.
-      const before = await lstat(path, { bigint: true }).catch((error) =>
-        rethrowAsMissing(error, key),
-      );
-      if (!before.isFile()) throw missingObject(key);
-      const handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY).catch(
-        (error) => rethrowAsMissing(error, key),
-      );
-      try {
-        const stats = await handle.stat({ bigint: true });
-        if (!stats.isFile() || stats.ino !== before.ino) throw missingObject(key);
-        return { handle, stats };
-      } catch (error) {
-        await handle.close();
-        throw error;
-      }
+      folder = root.openDescendantNow(segments, root.realPath);
+    } catch (error) {
+      return rethrowAsMissing(error, key);
+    }
+    try {
+      return ObjectFile.openRegular(folder.entryPath(name));
+    } catch (error) {
+      return rethrowAsMissing(error, key);
     } finally {
-      if (folder !== root) await folder.close();
+      if (folder !== root) folder.closeNow();
     }
   }
 
@@ -362,7 +338,7 @@ export class DirectoryStore implements ObjectStore {
   private async describe(
     bucket: string,
     key: string,
-    handle: FileHandle,
+    file: ObjectFile,
     stats: BigIntStats,
   ): Promise<ObjectInfo> {
     const size = Number(stats.size);
@@ -376,7 +352,7 @@ export class DirectoryStore implements ObjectStore {
       key,
       size,
       mtimeNs: stats.mtimeNs.toString(),
-      etag: await this.derivedEtags.derive(handle, stats),
+      etag: await this.derivedEtags.derive(file, stats),
       contentType: guessContentType(key),
       userMetadata: null,
     };
@@ -390,28 +366,33 @@ export class DirectoryStore implements ObjectStore {
     folder: ContainedDirectory,
     name: string,
   ): Promise<ObjectMetadata | undefined> {
-    const handle = await open(
-      folder.entryPath(name),
-      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
-    ).catch(() => undefined);
-    if (handle === undefined) return undefined;
+    let opened;
     try {
-      const stats = await handle.stat({ bigint: true });
-      if (!stats.isFile()) return undefined;
+      opened = ObjectFile.openRegular(folder.entryPath(name));
+    } catch {
+      return undefined;
+    }
+    const { file, stats } = opened;
+    try {
       const metadata: ObjectMetadata = {
         key,
         size: Number(stats.size),
         mtimeNs: stats.mtimeNs.toString(),
-        etag: await this.derivedEtags.derive(handle, stats),
+        etag: await this.derivedEtags.derive(file, stats),
         contentType: guessContentType(key),
         userMetadata: null,
       };
       this.options.metadata.put(bucket, metadata);
       return metadata;
     } finally {
-      await handle.close();
+      file.close();
     }
   }
+}
+
+/** Tells whether `path` is a folder, without following a link. */
+function isFolder(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 function isFresh(metadata: ObjectMetadata, size: number, mtimeNs: bigint): boolean {
@@ -443,7 +424,8 @@ function rethrowAsMissing(error: unknown, key: string): never {
     code === 'ENOENT' ||
     code === 'ENOTDIR' ||
     code === 'ELOOP' ||
-    error instanceof EscapedBucketError
+    error instanceof EscapedBucketError ||
+    error instanceof NotRegularFileError
   ) {
     throw missingObject(key);
   }

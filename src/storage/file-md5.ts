@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
 
 const CHUNK_BYTES = 1024 * 1024;
+
+/** A file open for reading at given positions, as FileHandle and ObjectFile are. */
+export interface PositionalReader {
+  read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number }>;
+}
 
 /**
  * Computes the MD5 of an open file's first `length` bytes (fewer when the file is shorter), as S3
  * uses it for a single-part ETag.
  */
-export async function md5OfFile(handle: FileHandle, length: number): Promise<string> {
+export async function md5OfFile(handle: PositionalReader, length: number): Promise<string> {
   const hash = createHash('md5');
   const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(length, 1)));
   let position = 0;

@@ -91,7 +91,7 @@ export class FileSink extends Writable {
 }
 
 /** Returns the buffers left after a write that took `count` bytes from the front, usually none. */
-function remainingAfter(buffers: Buffer[], count: number): Buffer[] {
+export function remainingAfter(buffers: Buffer[], count: number): Buffer[] {
   let skipped = count;
   const rest: Buffer[] = [];
   for (const buffer of buffers) {

@@ -19,6 +19,8 @@ export interface ByteRange {
 export interface ObjectRead {
   info: ObjectInfo;
   body: Readable;
+  /** The bytes that `body` yields, when the store already read them because they are few. */
+  content?: Buffer;
 }
 
 export interface WriteOptions {

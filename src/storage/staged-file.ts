@@ -1,14 +1,25 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { closeSync, fchmodSync, fsync, openSync, writevSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InsufficientStorageError, PayloadTooLargeError } from '../errors/index.js';
-import { FileSink } from './file-sink.js';
+import { promisify } from 'node:util';
+import { FileSink, remainingAfter } from './file-sink.js';
+import { readSmallBody } from './small-body.js';
 import { TrailingMd5 } from './trailing-md5.js';
 
 /** Uploads up to this size are hashed as they arrive; larger ones on a worker thread. */
 const INLINE_HASH_BYTES = 8 * 1024 * 1024;
+/**
+ * Uploads up to this size are read into memory and written with synchronous calls, which cost far
+ * less than a stream and the thread pool for each of a few small writes.
+ */
+const SMALL_UPLOAD_BYTES = 256 * 1024;
+/** Every container user must be able to rewrite the object. */
+const OBJECT_MODE = 0o666;
+const fsyncAsync = promisify(fsync);
 
 /** A fully written, fsynced temporary file, with the size and MD5 of what was written. */
 export interface StagedFile {
@@ -28,25 +39,32 @@ export async function writeStagedFile(
   maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<StagedFile> {
   const path = join(stagingDir, `upload-${randomBytes(12).toString('hex')}`);
+  try {
+    const chunks = await readSmallBody(body, Math.min(SMALL_UPLOAD_BYTES, maxBytes));
+    if (chunks !== undefined) return await writeSmallFile(path, chunks);
+  } catch (error) {
+    body.destroy();
+    await unlink(path).catch(() => undefined);
+    throw translateWriteError(error);
+  }
+  if (maxBytes < SMALL_UPLOAD_BYTES) {
+    body.destroy();
+    throw tooLarge(maxBytes);
+  }
   const md5 = new UploadMd5(path);
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
       if (size > maxBytes) {
-        callback(
-          new PayloadTooLargeError(
-            `Upload is larger than the server's limit of ${maxBytes} bytes; split the file or raise the limit.`,
-          ),
-        );
+        callback(tooLarge(maxBytes));
         return;
       }
       md5.update(chunk, size);
       callback(null, chunk);
     },
   });
-  // Every container user must be able to rewrite the object, hence mode 0o666.
-  const sink = new FileSink(path, 0o666, (written) => md5.written(written));
+  const sink = new FileSink(path, OBJECT_MODE, (written) => md5.written(written));
   try {
     // The pipeline takes the body at once, so an error it raises early is handled here.
     await pipeline(body, meter, sink);
@@ -56,6 +74,34 @@ export async function writeStagedFile(
     await unlink(path).catch(() => undefined);
     throw translateWriteError(error);
   }
+}
+
+/** Writes a small upload that is already in memory to a new file at `path`, and fsyncs it. */
+async function writeSmallFile(path: string, chunks: Buffer[]): Promise<StagedFile> {
+  const md5 = createHash('md5');
+  let size = 0;
+  for (const chunk of chunks) {
+    md5.update(chunk);
+    size += chunk.length;
+  }
+  const fd = openSync(path, 'wx', OBJECT_MODE);
+  try {
+    fchmodSync(fd, OBJECT_MODE);
+    let written = 0;
+    while (written < size) {
+      written += writevSync(fd, remainingAfter(chunks, written));
+    }
+    await fsyncAsync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return { path, size, md5: md5.digest('hex') };
+}
+
+function tooLarge(maxBytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    `Upload is larger than the server's limit of ${maxBytes} bytes; split the file or raise the limit.`,
+  );
 }
 
 /**

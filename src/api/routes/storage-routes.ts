@@ -75,8 +75,10 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
 
   app.get('/storage/download/*', async (request, reply) => {
     const key = validateObjectKey(wildcard(request));
-    const { info, body, range } = await store.read(request.account.bucketName, key, (size) =>
-      resolveByteRange(request.headers.range, size),
+    const { info, body, content, range } = await store.read(
+      request.account.bucketName,
+      key,
+      (size) => resolveByteRange(request.headers.range, size),
     );
     reply
       .header('content-type', info.contentType)
@@ -85,12 +87,12 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
       .header('accept-ranges', 'bytes');
     if (range === undefined) {
       reply.header('content-length', info.size);
-      return reply.status(200).send(body);
+      return reply.status(200).send(content ?? body);
     }
     reply
       .header('content-range', `bytes ${range.start}-${range.end}/${info.size}`)
       .header('content-length', range.end - range.start + 1);
-    return reply.status(206).send(body);
+    return reply.status(206).send(content ?? body);
   });
 
   app.delete('/storage/delete/*', async (request) => {

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, RangeNotSatisfiableError } from '../../errors/index.js';
 import { resolveByteRange } from '../../api/byte-range.js';
-import type { ObjectInfo, ObjectStore } from '../../storage/object-store.js';
+import type { ByteRange, ObjectInfo, ObjectRead, ObjectStore } from '../../storage/object-store.js';
 import { s3Errors } from '../s3-error.js';
 import { send, sendHead, userMetadataHeaders, type S3Request } from '../s3-request.js';
 
@@ -14,24 +14,30 @@ export async function getObject(
 ): Promise<void> {
   const key = request.key!;
   const head = request.method === 'HEAD';
-  let read;
+  let read: (ObjectRead & { range: ByteRange | undefined }) | undefined;
+  let info: ObjectInfo;
   try {
-    read = await store.read(request.bucket!, key, (size) =>
-      head ? undefined : resolveByteRange(request.headers.range, size),
-    );
+    if (head) {
+      info = await store.head(request.bucket!, key);
+    } else {
+      read = await store.read(request.bucket!, key, (size) =>
+        resolveByteRange(request.headers.range, size),
+      );
+      info = read.info;
+    }
   } catch (error) {
     if (error instanceof NotFoundError) throw s3Errors.noSuchKey(key);
     if (error instanceof RangeNotSatisfiableError) {
-      const info = await store.head(request.bucket!, key);
-      throw s3Errors.invalidRange(info.size);
+      const current = await store.head(request.bucket!, key);
+      throw s3Errors.invalidRange(current.size);
     }
     throw error;
   }
-  const { info, body, range } = read;
+  const range = read?.range;
 
   const condition = evaluateConditions(request.headers, info);
   if (condition !== undefined) {
-    body.destroy();
+    read?.body.destroy();
     if (condition === 304) {
       send(response, request, 304, {
         etag: `"${info.etag}"`,
@@ -59,13 +65,16 @@ export async function getObject(
     headers['content-length'] = range.end - range.start + 1;
     headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
   }
-  if (head) {
-    body.destroy();
+  if (read === undefined) {
     send(response, request, 200, headers);
     return;
   }
   sendHead(response, request, range === undefined ? 200 : 206, headers);
-  await pipeline(body, response).catch(() => undefined);
+  if (read.content !== undefined) {
+    response.end(read.content);
+    return;
+  }
+  await pipeline(read.body, response).catch(() => undefined);
 }
 
 const RESPONSE_OVERRIDES = [
