@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { checkTarget, printTable, printTargets } from './support/report.mjs';
 import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
+import { MinimalS3Client } from './support/minimal-s3-client.mjs';
+import { readProcessCpuMs } from './support/process-cpu.mjs';
 import { runConcurrently } from './support/s3-operations.mjs';
 import { LyceumS3Server, S3rverProcess } from './support/s3-servers.mjs';
 import { median } from './support/statistics.mjs';
@@ -22,6 +24,8 @@ const CONCURRENCIES = [1, 8];
 const S3RVER_BUCKET = 'bench';
 const REQUEST_TIMEOUT_MS = 60_000;
 const MIN_S3RVER_RATIO = 2;
+const CLIENTS = ['sdk', 'minimal'];
+const CLIENT_LABELS = { sdk: 'AWS SDK', minimal: 'minimal client' };
 
 await runBenchmark(
   {
@@ -44,12 +48,15 @@ await runBenchmark(
     await lyceum.waitUntilListening();
     await s3rver.waitUntilListening();
 
+    const lyceumTarget = await lyceum.createClient(options.maxMinutes * 60 + 600);
+    const s3rverTarget = await s3rver.createClient(S3RVER_BUCKET);
     const sides = [
-      { name: 'lyceum', target: await lyceum.createClient(options.maxMinutes * 60 + 600) },
-      { name: 's3rver', target: await s3rver.createClient(S3RVER_BUCKET) },
+      { name: 'lyceum', pid: lyceum.pid, clients: clientsFor(lyceumTarget) },
+      { name: 's3rver', pid: s3rver.pid, clients: clientsFor(s3rverTarget) },
     ];
+    defer(() => sides.forEach((side) => side.clients.minimal.close()));
     console.log(
-      `lyceum ${sides[0].target.endpoint} (pid ${lyceum.pid}), data directory ${workspace.dataDir}`,
+      `lyceum ${lyceumTarget.endpoint} (pid ${lyceum.pid}), data directory ${workspace.dataDir}`,
     );
     console.log(`s3rver ${s3rver.endpoint} (pid ${s3rver.pid}), directory ${s3rverDir}`);
     const bodies = Array.from({ length: OBJECT_COUNT }, () =>
@@ -57,12 +64,15 @@ await runBenchmark(
     );
     for (const side of sides) {
       const warmUp = bodies.slice(0, WARM_UP_COUNT);
-      await putAndGetAll(side, 'small/warm-up', warmUp, CONCURRENCIES.at(-1));
+      for (const client of CLIENTS) {
+        await putAndGetAll(side, client, `small/warm-up-${client}`, warmUp, CONCURRENCIES.at(-1));
+      }
     }
     console.log(
       `${WARM_UP_COUNT} warm-up objects on each server, then ${options.repeats} rounds. In each round ` +
         'each server in turn (the order alternates)\nstores new keys and reads them back, ' +
-        `sequentially and then ${CONCURRENCIES.at(-1)} calls at a time. Tables show medians.`,
+        `sequentially and then ${CONCURRENCIES.at(-1)} calls at a time, first with the AWS SDK ` +
+        'and then with a minimal SigV4 client.\nTables show medians.',
     );
 
     const rounds = [];
@@ -71,9 +81,18 @@ await runBenchmark(
       const measured = {};
       for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
         measured[side.name] = {};
-        for (const concurrency of CONCURRENCIES) {
-          const prefix = `small/round-${round + 1}/concurrency-${concurrency}`;
-          measured[side.name][concurrency] = await putAndGetAll(side, prefix, bodies, concurrency);
+        for (const client of CLIENTS) {
+          measured[side.name][client] = {};
+          for (const concurrency of CONCURRENCIES) {
+            const prefix = `small/round-${round + 1}/${client}-${concurrency}`;
+            measured[side.name][client][concurrency] = await putAndGetAll(
+              side,
+              client,
+              prefix,
+              bodies,
+              concurrency,
+            );
+          }
         }
       }
       rounds.push(measured);
@@ -97,44 +116,65 @@ await runBenchmark(
 );
 
 /**
- * Stores every body under `prefix` with PutObject, then reads each back with GetObject and checks
- * its bytes, with at most `concurrency` calls in flight. Returns each phase's wall time and the
- * latency of every call, in milliseconds.
+ * Returns the two clients of one server, each as `put(key, body)` and `get(key)`: the AWS SDK
+ * with the settings the server's client was made with, and the minimal SigV4 client.
  */
-async function putAndGetAll({ name, target }, prefix, bodies, concurrency) {
-  const { client, bucket } = target;
-  const keyOf = (index) => `${prefix}/object-${String(index).padStart(6, '0')}`;
+function clientsFor({ client, bucket, endpoint, region, credentials }) {
   const timeout = () => ({ abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const minimal = new MinimalS3Client({ endpoint, region, ...credentials });
+  return {
+    sdk: {
+      put: (key, body) =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), timeout()),
+      get: async (key) => {
+        const response = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key }),
+          timeout(),
+        );
+        return response.Body.transformToByteArray();
+      },
+      close: () => undefined,
+    },
+    minimal: {
+      put: (key, body) => minimal.putObject(bucket, key, body),
+      get: (key) => minimal.getObject(bucket, key),
+      close: () => minimal.destroy(),
+    },
+  };
+}
 
-  let start = performance.now();
-  const putLatencies = await runConcurrently(bodies.length, concurrency, (index) =>
-    client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: keyOf(index), Body: bodies[index] }),
-      timeout(),
-    ),
-  );
-  const putMs = performance.now() - start;
+/**
+ * Stores every body under `prefix` with PutObject, then reads each back with GetObject and checks
+ * its bytes, with at most `concurrency` calls in flight. Returns each phase's calls per second,
+ * the latency of every call in milliseconds, and the server's CPU milliseconds per call.
+ */
+async function putAndGetAll({ name, pid, clients }, clientName, prefix, bodies, concurrency) {
+  const client = clients[clientName];
+  const keyOf = (index) => `${prefix}/object-${String(index).padStart(6, '0')}`;
 
-  start = performance.now();
-  const getLatencies = await runConcurrently(bodies.length, concurrency, async (index) => {
-    const response = await client.send(
-      new GetObjectCommand({ Bucket: bucket, Key: keyOf(index) }),
-      timeout(),
-    );
-    const bytes = await response.Body.transformToByteArray();
+  const phase = async (call) => {
+    const cpuBefore = readProcessCpuMs(pid);
+    const start = performance.now();
+    const latencies = await runConcurrently(bodies.length, concurrency, call);
+    const wallMs = performance.now() - start;
+    return {
+      opsPerSecond: bodies.length / (wallMs / 1000),
+      latencies,
+      cpuMsPerCall: (readProcessCpuMs(pid) - cpuBefore) / bodies.length,
+    };
+  };
+
+  const put = await phase((index) => client.put(keyOf(index), bodies[index]));
+  const get = await phase(async (index) => {
+    const bytes = await client.get(keyOf(index));
     if (!bodies[index].equals(bytes)) {
       throw new Error(
-        `${name}: GetObject of ${keyOf(index)} returned ${bytes.length} bytes that differ ` +
-          `from the ${bodies[index].length} bytes stored.`,
+        `${name}: GetObject of ${keyOf(index)} with the ${clientName} client returned ` +
+          `${bytes.length} bytes that differ from the ${bodies[index].length} bytes stored.`,
       );
     }
   });
-  const getMs = performance.now() - start;
-
-  return {
-    put: { opsPerSecond: bodies.length / (putMs / 1000), latencies: putLatencies },
-    get: { opsPerSecond: bodies.length / (getMs / 1000), latencies: getLatencies },
-  };
+  return { put, get };
 }
 
 /**
@@ -144,23 +184,27 @@ async function putAndGetAll({ name, target }, prefix, bodies, concurrency) {
 function summariseRounds(rounds) {
   if (rounds.length === 0) throw new Error('No round finished.');
   const rows = [];
-  for (const operation of ['put', 'get']) {
-    for (const concurrency of CONCURRENCIES) {
-      const summarise = (side) => {
-        const phases = rounds.map((round) => round[side][concurrency][operation]);
-        const latencies = phases.flatMap((phase) => phase.latencies);
-        return {
-          opsPerSecond: median(phases.map((phase) => phase.opsPerSecond)),
-          p50: percentile(latencies, 0.5),
-          p99: percentile(latencies, 0.99),
+  for (const client of CLIENTS) {
+    for (const operation of ['put', 'get']) {
+      for (const concurrency of CONCURRENCIES) {
+        const summarise = (side) => {
+          const phases = rounds.map((round) => round[side][client][concurrency][operation]);
+          const latencies = phases.flatMap((phase) => phase.latencies);
+          return {
+            opsPerSecond: median(phases.map((phase) => phase.opsPerSecond)),
+            cpuMsPerCall: median(phases.map((phase) => phase.cpuMsPerCall)),
+            p50: percentile(latencies, 0.5),
+            p99: percentile(latencies, 0.99),
+          };
         };
-      };
-      const name = operation === 'put' ? 'PutObject' : 'GetObject';
-      rows.push({
-        label: `${name}, ${concurrency === 1 ? 'sequential' : `${concurrency} at a time`}`,
-        lyceum: summarise('lyceum'),
-        s3rver: summarise('s3rver'),
-      });
+        const name = operation === 'put' ? 'PutObject' : 'GetObject';
+        const calls = concurrency === 1 ? 'sequential' : `${concurrency} at a time`;
+        rows.push({
+          label: `${CLIENT_LABELS[client]}: ${name}, ${calls}`,
+          lyceum: summarise('lyceum'),
+          s3rver: summarise('s3rver'),
+        });
+      }
     }
   }
   return rows;
@@ -176,12 +220,22 @@ function percentile(values, fraction) {
 function printResults(rows, roundCount) {
   console.log('');
   printTable(
-    ['operation', 'lyceum calls/s', 's3rver calls/s', 'lyceum / s3rver'],
+    ['client: operation', 'lyceum calls/s', 's3rver calls/s', 'lyceum / s3rver'],
     rows.map((row) => [
       row.label,
       row.lyceum.opsPerSecond.toFixed(0),
       row.s3rver.opsPerSecond.toFixed(0),
       `${(row.lyceum.opsPerSecond / row.s3rver.opsPerSecond).toFixed(2)}x`,
+    ]),
+  );
+  console.log('');
+  printTable(
+    ['server CPU per call', 'lyceum ms', 's3rver ms', 's3rver / lyceum'],
+    rows.map((row) => [
+      row.label,
+      row.lyceum.cpuMsPerCall.toFixed(2),
+      row.s3rver.cpuMsPerCall.toFixed(2),
+      `${(row.s3rver.cpuMsPerCall / row.lyceum.cpuMsPerCall).toFixed(2)}x`,
     ]),
   );
   console.log('');
@@ -197,6 +251,7 @@ function printResults(rows, roundCount) {
   );
   console.log(
     `${roundCount} rounds of ${OBJECT_COUNT} calls per row and server; every GetObject returned the bytes stored.\n` +
+      'Server CPU is user plus system time of the server process and its threads, from /proc.\n' +
       'lyceum fsyncs each object and its folder before it responds to a PutObject. s3rver fsyncs nothing.',
   );
 }

@@ -95,18 +95,25 @@ export class LyceumS3Server extends BenchServer {
    */
   async createClient(durationSeconds, clientOptions = {}) {
     const issued = await this.issueCredentials(durationSeconds);
+    const credentials = {
+      accessKeyId: issued.access_key,
+      secretAccessKey: issued.secret_key,
+      sessionToken: issued.session_token,
+    };
     const client = new S3Client({
       ...clientOptions,
       endpoint: issued.endpoint,
       region: issued.region,
       forcePathStyle: true,
-      credentials: {
-        accessKeyId: issued.access_key,
-        secretAccessKey: issued.secret_key,
-        sessionToken: issued.session_token,
-      },
+      credentials,
     });
-    return { client, bucket: issued.bucket_name, endpoint: issued.endpoint };
+    return {
+      client,
+      bucket: issued.bucket_name,
+      endpoint: issued.endpoint,
+      region: issued.region,
+      credentials,
+    };
   }
 }
 
@@ -160,15 +167,16 @@ export class S3rverProcess {
    * CHECKSUMS_WHEN_REQUIRED.
    */
   async createClient(bucket) {
+    const credentials = { accessKeyId: S3RVER_ACCESS_KEY, secretAccessKey: S3RVER_ACCESS_KEY };
     const client = new S3Client({
       ...CHECKSUMS_WHEN_REQUIRED,
       endpoint: this.endpoint,
       region: S3RVER_REGION,
       forcePathStyle: true,
-      credentials: { accessKeyId: S3RVER_ACCESS_KEY, secretAccessKey: S3RVER_ACCESS_KEY },
+      credentials,
     });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    return { client, bucket, endpoint: this.endpoint };
+    return { client, bucket, endpoint: this.endpoint, region: S3RVER_REGION, credentials };
   }
 
   async stop() {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, fchmodSync, fsync, openSync, writevSync } from 'node:fs';
+import { closeSync, fchmodSync, fsync, open, writevSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -20,6 +20,7 @@ const SMALL_UPLOAD_BYTES = 256 * 1024;
 /** Every container user must be able to rewrite the object. */
 const OBJECT_MODE = 0o666;
 const fsyncAsync = promisify(fsync);
+const openAsync = promisify(open);
 
 /** A fully written, fsynced temporary file, with the size and MD5 of what was written. */
 export interface StagedFile {
@@ -84,7 +85,9 @@ async function writeSmallFile(path: string, chunks: Buffer[]): Promise<StagedFil
     md5.update(chunk);
     size += chunk.length;
   }
-  const fd = openSync(path, 'wx', OBJECT_MODE);
+  // Creating a file waits for the file system's journal while other writers fsync, so this one
+  // call goes to the thread pool.
+  const fd = await openAsync(path, 'wx', OBJECT_MODE);
   try {
     fchmodSync(fd, OBJECT_MODE);
     let written = 0;
