@@ -1,5 +1,5 @@
-import { lstatSync, renameSync, type BigIntStats } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
+import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import mime from 'mime-types';
@@ -270,7 +270,9 @@ export class DirectoryStore implements ObjectStore {
       // Concurrent writes of one key take turns from the rename to the metadata. Otherwise a writer
       // could read back another writer's file and record its own MD5 for it.
       return await this.publishLocks.run(`${bucket}/${key}`, async () => {
-        renameSync(stagedPath, target);
+        // Like creating a file, a rename waits for the journal while others fsync, so it goes to
+        // the thread pool.
+        await rename(stagedPath, target);
         await this.folderSyncs.sync(folder.realPath, () => folder.sync());
         const stats = lstatSync(target, { bigint: true });
         const metadata: ObjectMetadata = {
