@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -88,6 +88,42 @@ describe('writeStagedFile', () => {
       PayloadTooLargeError,
     );
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('writes bodies around the small-upload limit', async () => {
+    for (const size of [256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1]) {
+      const data = randomBytes(size);
+      const staged = await writeStagedFile(dir, chunked(data, [1000, 70_000]));
+      expect(staged.size).toBe(size);
+      expect(staged.md5).toBe(md5(data));
+      expect((await readFile(staged.path)).equals(data)).toBe(true);
+      expect((await stat(staged.path)).mode & 0o777).toBe(0o666);
+    }
+  });
+
+  it('leaves no file when a small body fails', async () => {
+    const body = new Readable({ read() {} });
+    body.push(randomBytes(1000));
+    setImmediate(() => body.destroy(new Error('connection reset')));
+    await expect(writeStagedFile(dir, body)).rejects.toThrow('connection reset');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('rejects a small body closed early', async () => {
+    const body = new Readable({ read() {} });
+    body.push(randomBytes(1000));
+    setImmediate(() => body.destroy());
+    await expect(writeStagedFile(dir, body)).rejects.toThrow(/closed before its end/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('applies a limit below the small-upload size', async () => {
+    const fits = await writeStagedFile(dir, chunked(randomBytes(1000)), 1000);
+    expect(fits.size).toBe(1000);
+    await expect(writeStagedFile(dir, chunked(randomBytes(1001)), 1000)).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
+    expect(await readdir(dir)).toEqual([fits.path.split('/').pop()]);
   });
 
   it('fails without a staging folder', async () => {
