@@ -8,6 +8,7 @@ export {
   PayloadTooLargeError,
   InsufficientStorageError,
   RangeNotSatisfiableError,
+  ObjectChangedError,
   SystemFailureError,
   EngineUnavailableError,
   CommandNotRunnableError,

@@ -49,6 +49,11 @@ export class InsufficientStorageError extends LyceumError {
   override readonly httpStatus = 507;
 }
 
+/** An object's file shrank while it was read, such as a file a run was rewriting; a retry may succeed. */
+export class ObjectChangedError extends LyceumError {
+  override readonly httpStatus = 503;
+}
+
 /** The range in a Range header lies outside the object. */
 export class RangeNotSatisfiableError extends LyceumError {
   override readonly httpStatus = 416;

@@ -148,7 +148,8 @@ export class DirectoryStore implements ObjectStore {
         file.close();
         return { info, body: Readable.from([content]), content, range };
       }
-      return { info, body: file.stream(range?.start, range?.end, READ_CHUNK_BYTES), range };
+      const body = file.stream(start, start + length - 1, READ_CHUNK_BYTES);
+      return { info, body, range };
     } catch (error) {
       file.close();
       throw error;

@@ -8,9 +8,10 @@ import {
   read,
   readSync,
   type BigIntStats,
-  type ReadStream,
 } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { ObjectChangedError } from '../errors/index.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 const readAsync = promisify(read);
@@ -66,7 +67,7 @@ export class ObjectFile {
     return { bytesRead };
   }
 
-  /** Reads `length` bytes from `start` at once; fewer when the file is shorter. */
+  /** Reads `length` bytes from `start` at once; throws ObjectChangedError when the file is shorter. */
   readNow(start: number, length: number): Buffer {
     const buffer = Buffer.allocUnsafe(length);
     let filled = 0;
@@ -75,20 +76,38 @@ export class ObjectFile {
       if (count === 0) break;
       filled += count;
     }
-    return filled === length ? buffer : buffer.subarray(0, filled);
+    if (filled < length) throw changedDuringRead(filled, length);
+    return buffer;
   }
 
-  /** Returns a stream of the bytes from `start` to `end` inclusive; the stream closes the file. */
-  stream(start: number | undefined, end: number | undefined, chunkBytes: number): ReadStream {
+  /**
+   * Returns a stream of the bytes from `start` to `end` inclusive; the stream closes the file. It
+   * fails with ObjectChangedError when the file ends early, so a response that promised the
+   * length is cut off instead of left waiting.
+   */
+  stream(start: number, end: number, chunkBytes: number): Readable {
     const fd = this.descriptor();
     this.fd = undefined;
-    return createReadStream('', {
+    const file = createReadStream('', {
       fd,
       autoClose: true,
       highWaterMark: chunkBytes,
-      ...(start === undefined ? {} : { start }),
-      ...(end === undefined ? {} : { end }),
+      start,
+      end,
     });
+    const expected = end - start + 1;
+    let seen = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        seen += chunk.length;
+        callback(null, chunk);
+      },
+      flush(callback) {
+        callback(seen < expected ? changedDuringRead(seen, expected) : null);
+      },
+    });
+    file.on('error', (error) => counted.destroy(error));
+    return file.pipe(counted).on('close', () => file.destroy());
   }
 
   /** Closes the file unless a stream took it over; closing twice does nothing. */
@@ -102,4 +121,10 @@ export class ObjectFile {
     if (this.fd === undefined) throw new Error('The object file is already closed.');
     return this.fd;
   }
+}
+
+function changedDuringRead(read: number, expected: number): ObjectChangedError {
+  return new ObjectChangedError(
+    `The object's file ended after ${read} of ${expected} bytes: it changed while it was read. Retry the request.`,
+  );
 }

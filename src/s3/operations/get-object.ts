@@ -13,17 +13,20 @@ export async function getObject(
   store: ObjectStore,
 ): Promise<void> {
   const key = request.key!;
-  const head = request.method === 'HEAD';
+  // Checked first, so a bad value opens nothing.
+  const overrides = responseOverrides(request.query);
+  const chooseRange = (size: number) => resolveByteRange(request.headers.range, size);
   let read: (ObjectRead & { range: ByteRange | undefined }) | undefined;
   let info: ObjectInfo;
+  let range: ByteRange | undefined;
   try {
-    if (head) {
+    if (request.method === 'HEAD') {
       info = await store.head(request.bucket!, key);
+      range = chooseRange(info.size);
     } else {
-      read = await store.read(request.bucket!, key, (size) =>
-        resolveByteRange(request.headers.range, size),
-      );
+      read = await store.read(request.bucket!, key, chooseRange);
       info = read.info;
+      range = read.range;
     }
   } catch (error) {
     if (error instanceof NotFoundError) throw s3Errors.noSuchKey(key);
@@ -33,51 +36,87 @@ export async function getObject(
     }
     throw error;
   }
-  const range = read?.range;
 
+  try {
+    respond(request, response, info, range, overrides, read);
+  } catch (error) {
+    read?.body.destroy();
+    throw error;
+  }
+  if (read !== undefined && read.content === undefined) {
+    await pipeline(read.body, response).catch(() => undefined);
+  }
+}
+
+/**
+ * Sends the status and headers, and the body when the store already read it. A streamed body is
+ * left to the caller.
+ */
+function respond(
+  request: S3Request,
+  response: ServerResponse,
+  info: ObjectInfo,
+  range: ByteRange | undefined,
+  overrides: Record<string, string>,
+  read: ObjectRead | undefined,
+): void {
   const condition = evaluateConditions(request.headers, info);
   if (condition !== undefined) {
     read?.body.destroy();
-    if (condition === 304) {
-      send(response, request, 304, {
-        etag: `"${info.etag}"`,
-        'last-modified': info.lastModified.toUTCString(),
-      });
-      return;
-    }
-    throw s3Errors.preconditionFailed();
+    if (condition === 412) throw s3Errors.preconditionFailed();
+    send(response, request, 304, {
+      etag: `"${info.etag}"`,
+      'last-modified': info.lastModified.toUTCString(),
+    });
+    return;
   }
 
   const headers: Record<string, string | number> = {
-    'content-type': request.query.get('response-content-type') ?? info.contentType,
+    'content-type': info.contentType,
     etag: `"${info.etag}"`,
     'last-modified': info.lastModified.toUTCString(),
     'accept-ranges': 'bytes',
     ...userMetadataHeaders(info.userMetadata),
+    ...overrides,
   };
-  for (const [parameter, header] of RESPONSE_OVERRIDES) {
-    const value = request.query.get(parameter);
-    if (value !== undefined) headers[header] = value;
-  }
   if (range === undefined) {
     headers['content-length'] = info.size;
   } else {
     headers['content-length'] = range.end - range.start + 1;
     headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
   }
+  const status = range === undefined ? 200 : 206;
   if (read === undefined) {
-    send(response, request, 200, headers);
+    send(response, request, status, headers);
     return;
   }
-  sendHead(response, request, range === undefined ? 200 : 206, headers);
-  if (read.content !== undefined) {
-    response.end(read.content);
-    return;
-  }
-  await pipeline(read.body, response).catch(() => undefined);
+  sendHead(response, request, status, headers);
+  if (read.content !== undefined) response.end(read.content);
 }
 
+/** Reads the `response-*` query parameters, which replace headers of the response. */
+function responseOverrides(query: ReadonlyMap<string, string>): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const [parameter, header] of RESPONSE_OVERRIDES) {
+    const value = query.get(parameter);
+    if (value === undefined) continue;
+    if (!HEADER_VALUE.test(value)) {
+      throw s3Errors.invalidArgument(
+        `${parameter} must be a valid header value: printable ISO-8859-1 characters, with no line breaks.`,
+        parameter,
+        value,
+      );
+    }
+    overrides[header] = value;
+  }
+  return overrides;
+}
+
+/** The characters Node.js accepts in a header value: tab, and printable ISO-8859-1 characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 const RESPONSE_OVERRIDES = [
+  ['response-content-type', 'content-type'],
   ['response-content-language', 'content-language'],
   ['response-expires', 'expires'],
   ['response-cache-control', 'cache-control'],

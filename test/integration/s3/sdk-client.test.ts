@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -91,6 +92,52 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
         new GetObjectCommand({ Bucket, Key: 'digits', IfNoneMatch: `"${md5('0123456789')}"` }),
       ),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
+  });
+
+  it('serves ranges on HeadObject', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'digits', Body: '0123456789' }));
+
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket, Key: 'digits', Range: 'bytes=3-6' }),
+    );
+    expect(head.$metadata.httpStatusCode).toBe(206);
+    expect(head.ContentLength).toBe(4);
+    expect(head.ContentRange).toBe('bytes 3-6/10');
+    await expect(
+      s3.send(new HeadObjectCommand({ Bucket, Key: 'digits', Range: 'bytes=50-60' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 416 } });
+  });
+
+  it('rejects an invalid response header override and leaks no file', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'big.bin', Body: randomBytes(200_000) }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'small.txt', Body: 'small' }));
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+
+    const before = openFiles();
+    for (const Key of ['big.bin', 'small.txt']) {
+      for (const ResponseContentDisposition of ['a\nb', 'snow \u2603']) {
+        await expect(
+          s3.send(new GetObjectCommand({ Bucket, Key, ResponseContentDisposition })),
+        ).rejects.toMatchObject({
+          name: 'InvalidArgument',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+    }
+    expect(openFiles()).toBeLessThanOrEqual(before);
+
+    const allowed = await s3.send(
+      new GetObjectCommand({ Bucket, Key: 'small.txt', ResponseContentDisposition: 'inline' }),
+    );
+    expect(allowed.ContentDisposition).toBe('inline');
   });
 
   it('uploads in parts with lib-storage', async () => {

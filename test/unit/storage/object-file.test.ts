@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ObjectChangedError } from '../../../src/errors/index.js';
 import { NotRegularFileError, ObjectFile } from '../../../src/storage/object-file.js';
 
 const execFileAsync = promisify(execFile);
@@ -32,11 +34,23 @@ describe('ObjectFile', () => {
     file.close();
   });
 
-  it('reads fewer bytes past the end', async () => {
+  it('rejects a read past the end', async () => {
     await writeFile(join(dir, 'short.txt'), 'abc');
     const { file } = ObjectFile.openRegular(join(dir, 'short.txt'));
-    expect(file.readNow(1, 10).toString()).toBe('bc');
+    expect(() => file.readNow(1, 10)).toThrow(ObjectChangedError);
     file.close();
+  });
+
+  it('fails a stream of a file that shrank', async () => {
+    const path = join(dir, 'shrinking.bin');
+    await writeFile(path, Buffer.alloc(100_000));
+    const before = openDescriptors();
+    const { file } = ObjectFile.openRegular(path);
+    await truncate(path, 50_000);
+    const stream = file.stream(0, 99_999, 16_384);
+    await expect(text(stream)).rejects.toThrow(ObjectChangedError);
+    // The stream closes its descriptor on the thread pool, after the stream has ended.
+    await vi.waitFor(() => expect(openDescriptors()).toBe(before));
   });
 
   it.each([
@@ -71,7 +85,7 @@ describe('ObjectFile', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('world');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(openDescriptors()).toBe(before);
+    // The stream closes its descriptor on the thread pool, after the stream has ended.
+    await vi.waitFor(() => expect(openDescriptors()).toBe(before));
   });
 });
