@@ -1,4 +1,4 @@
-import { lstatSync, type BigIntStats } from 'node:fs';
+import { existsSync, lstatSync, type BigIntStats } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,6 +26,8 @@ import { SortedListingCache } from './sorted-listing.js';
 import { walkBucket } from './walk-bucket.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** How often a write tries to rename its file into a folder that a run keeps removing. */
+const PUBLISH_ATTEMPTS = 3;
 /** Reads of up to this many bytes are made at once, without a stream. */
 const SMALL_READ_BYTES = 64 * 1024;
 
@@ -248,6 +250,11 @@ export class DirectoryStore implements ObjectStore {
     return join(this.options.bucketsDir, bucket);
   }
 
+  /**
+   * Renames a staged file into place under `key`. A run can delete or move the key's folder
+   * between the open and the rename, so a rename that finds no folder is tried again with the
+   * folder made anew.
+   */
   private async publish(
     bucket: string,
     key: string,
@@ -256,6 +263,23 @@ export class DirectoryStore implements ObjectStore {
     options: WriteOptions,
   ): Promise<ObjectInfo> {
     validateObjectKey(key);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.publishOnce(bucket, key, stagedPath, md5, options);
+      } catch (error) {
+        const vanished = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        if (!vanished || attempt >= PUBLISH_ATTEMPTS || !existsSync(stagedPath)) throw error;
+      }
+    }
+  }
+
+  private async publishOnce(
+    bucket: string,
+    key: string,
+    stagedPath: string,
+    md5: string,
+    options: WriteOptions,
+  ): Promise<ObjectInfo> {
     const segments = key.split('/');
     const name = segments.pop()!;
     const root = this.bucketRoot(bucket);

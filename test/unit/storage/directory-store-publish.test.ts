@@ -1,0 +1,66 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
+import { DirectoryStore } from '../../../src/storage/directory-store.js';
+import { MetadataIndex } from '../../../src/storage/metadata-index.js';
+
+/** Runs before the store's next renames, as a run that changes the bucket meanwhile would. */
+const beforeRename = vi.hoisted(() => ({ hooks: [] as (() => Promise<void>)[] }));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const original = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...original,
+    rename: async (from: string, to: string) => {
+      await beforeRename.hooks.shift()?.();
+      return original.rename(from, to);
+    },
+  };
+});
+
+describe('DirectoryStore publishing', () => {
+  let root: string;
+  let db: SqliteDatabase;
+  let store: DirectoryStore;
+  const bucketDir = () => join(root, 'buckets', 'bucket');
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'lyceum-publish-'));
+    db = openDatabase(':memory:');
+    store = new DirectoryStore({
+      bucketsDir: join(root, 'buckets'),
+      stagingDir: join(root, 'staging'),
+      metadata: new MetadataIndex(db),
+    });
+    await store.init();
+    await store.createBucket('bucket');
+  });
+
+  afterEach(async () => {
+    beforeRename.hooks.length = 0;
+    await store.close();
+    db.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('retries when the folder vanishes before the rename', async () => {
+    beforeRename.hooks.push(() => rm(join(bucketDir(), 'out'), { recursive: true }));
+    const info = await store.put('bucket', 'out/a.txt', Readable.from([Buffer.from('hello')]));
+    expect(info.size).toBe(5);
+    expect(await readFile(join(bucketDir(), 'out', 'a.txt'), 'utf8')).toBe('hello');
+    expect(await readdir(join(root, 'staging'))).toEqual([]);
+  });
+
+  it('fails after three vanished folders', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      beforeRename.hooks.push(() => rm(join(bucketDir(), 'out'), { recursive: true }));
+    }
+    await expect(
+      store.put('bucket', 'out/a.txt', Readable.from([Buffer.from('hello')])),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(join(root, 'staging'))).toEqual([]);
+  });
+});
