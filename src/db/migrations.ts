@@ -76,4 +76,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (upload_id, part_number)
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE object_metadata ADD COLUMN ctime_ns TEXT;
+  `,
 ];

@@ -34,21 +34,21 @@ export class DerivedEtags {
 
 /**
  * Builds an ETag in S3's multipart form that names one version of a file. It changes whenever the
- * file's size, modification time or inode does, and costs no read. Like a multipart ETag, it is
- * not the MD5 of the content.
+ * file's size, inode, modification time or status change time does, and costs no read. Like a
+ * multipart ETag, it is not the MD5 of the content.
  */
 export function versionEtag(stats: BigIntStats): string {
   return `${createHash('md5').update(versionOf(stats)).digest('hex')}-1`;
 }
 
 function versionOf(stats: BigIntStats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
 
 /** Hashes the file, and falls back to a version ETag when the file changed during the read. */
 async function hashUnlessChanged(handle: DescribedFile, stats: BigIntStats): Promise<string> {
   const md5 = await md5OfFile(handle, Number(stats.size));
   const after = await handle.stat({ bigint: true });
-  if (after.size !== stats.size || after.mtimeNs !== stats.mtimeNs) return versionEtag(stats);
+  if (versionOf(after) !== versionOf(stats)) return versionEtag(stats);
   return md5;
 }

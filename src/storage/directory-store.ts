@@ -179,7 +179,7 @@ export class DirectoryStore implements ObjectStore {
           continue;
         }
         let metadata = this.options.metadata.get(bucket, entry.key);
-        if (metadata === undefined || !isFresh(metadata, entry.size, entry.mtimeNs)) {
+        if (metadata === undefined || !isFresh(metadata, entry)) {
           metadata = await this.deriveMetadata(bucket, entry.key, entry.folder, entry.name);
           if (metadata === undefined) continue;
         }
@@ -304,6 +304,7 @@ export class DirectoryStore implements ObjectStore {
           key,
           size: Number(stats.size),
           mtimeNs: stats.mtimeNs.toString(),
+          ctimeNs: stats.ctimeNs.toString(),
           etag: options.etag ?? md5,
           contentType: options.contentType ?? guessContentType(key),
           userMetadata: options.userMetadata ?? null,
@@ -370,7 +371,7 @@ export class DirectoryStore implements ObjectStore {
   ): Promise<ObjectInfo> {
     const size = Number(stats.size);
     const cached = this.options.metadata.get(bucket, key);
-    if (cached !== undefined && isFresh(cached, size, stats.mtimeNs)) {
+    if (cached !== undefined && isFresh(cached, stats)) {
       return toInfo(cached, new Date(Number(stats.mtimeMs)));
     }
     // The file changed behind the store's back (through a mount), so what was set through the API
@@ -379,6 +380,7 @@ export class DirectoryStore implements ObjectStore {
       key,
       size,
       mtimeNs: stats.mtimeNs.toString(),
+      ctimeNs: stats.ctimeNs.toString(),
       etag: await this.derivedEtags.derive(file, stats),
       contentType: guessContentType(key),
       userMetadata: null,
@@ -405,6 +407,7 @@ export class DirectoryStore implements ObjectStore {
         key,
         size: Number(stats.size),
         mtimeNs: stats.mtimeNs.toString(),
+        ctimeNs: stats.ctimeNs.toString(),
         etag: await this.derivedEtags.derive(file, stats),
         contentType: guessContentType(key),
         userMetadata: null,
@@ -422,8 +425,16 @@ function isFolder(path: string): boolean {
   return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-function isFresh(metadata: ObjectMetadata, size: number, mtimeNs: bigint): boolean {
-  return metadata.size === size && metadata.mtimeNs === mtimeNs.toString();
+/** Tells whether cached metadata still describes the file, by its size and change times. */
+function isFresh(
+  metadata: ObjectMetadata,
+  file: { size: number | bigint; mtimeNs: bigint; ctimeNs: bigint },
+): boolean {
+  return (
+    metadata.size === Number(file.size) &&
+    metadata.mtimeNs === file.mtimeNs.toString() &&
+    (metadata.ctimeNs === null || metadata.ctimeNs === file.ctimeNs.toString())
+  );
 }
 
 function toInfo(metadata: ObjectMetadata, lastModified: Date): ObjectInfo {

@@ -6,6 +6,11 @@ export interface ObjectMetadata {
   size: number;
   /** The file's modification time in nanoseconds, as a decimal string; the cache entry is valid only while it matches. */
   mtimeNs: string;
+  /**
+   * The file's status change time in nanoseconds, which no write can set back. Null for entries
+   * recorded before it was kept, which are checked by size and modification time only.
+   */
+  ctimeNs: string | null;
   etag: string;
   contentType: string | null;
   userMetadata: Record<string, string> | null;
@@ -15,6 +20,7 @@ interface MetadataRow {
   key: string;
   size: number;
   mtime_ns: string;
+  ctime_ns: string | null;
   etag: string;
   content_type: string | null;
   user_metadata: string | null;
@@ -30,16 +36,16 @@ export class MetadataIndex {
 
   constructor(db: SqliteDatabase) {
     this.selectOne = db.prepare<[string, string], MetadataRow>(
-      'SELECT key, size, mtime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key = ?',
+      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key = ?',
     );
     this.selectRange = db.prepare<[string, string, string], MetadataRow>(
-      'SELECT key, size, mtime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
+      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
     );
     this.upsert = db.prepare(
-      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, etag, content_type, user_metadata)
-       VALUES (@bucket, @key, @size, @mtimeNs, @etag, @contentType, @userMetadata)
+      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata)
+       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @etag, @contentType, @userMetadata)
        ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-         etag = excluded.etag, content_type = excluded.content_type, user_metadata = excluded.user_metadata`,
+         ctime_ns = excluded.ctime_ns, etag = excluded.etag, content_type = excluded.content_type, user_metadata = excluded.user_metadata`,
     );
     this.deleteOne = db.prepare('DELETE FROM object_metadata WHERE bucket = ? AND key = ?');
     this.deleteRange = db.prepare(
@@ -67,6 +73,7 @@ export class MetadataIndex {
       key: metadata.key,
       size: metadata.size,
       mtimeNs: metadata.mtimeNs,
+      ctimeNs: metadata.ctimeNs,
       etag: metadata.etag,
       contentType: metadata.contentType,
       userMetadata: metadata.userMetadata === null ? null : JSON.stringify(metadata.userMetadata),
@@ -92,6 +99,7 @@ function fromRow(row: MetadataRow): ObjectMetadata {
     key: row.key,
     size: row.size,
     mtimeNs: row.mtime_ns,
+    ctimeNs: row.ctime_ns,
     etag: row.etag,
     contentType: row.content_type,
     userMetadata:

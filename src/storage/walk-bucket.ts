@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import type { ContainedDirectory } from './contained-directory.js';
 import { firstIndexAfter, type SortedListingCache } from './sorted-listing.js';
 
@@ -9,6 +9,7 @@ export interface WalkEntry {
   folder: ContainedDirectory;
   size: number;
   mtimeNs: bigint;
+  ctimeNs: bigint;
   mtime: Date;
 }
 
@@ -49,9 +50,7 @@ export async function* walkBucket(
       }
       continue;
     }
-    const stats = await lstat(folder.entryPath(entry.name), { bigint: true }).catch(
-      () => undefined,
-    );
+    const stats = statusOf(folder.entryPath(entry.name));
     if (stats === undefined || !stats.isFile()) continue;
     yield {
       key: `${keyPrefix}${entry.name}`,
@@ -59,7 +58,17 @@ export async function* walkBucket(
       folder,
       size: Number(stats.size),
       mtimeNs: stats.mtimeNs,
+      ctimeNs: stats.ctimeNs,
       mtime: new Date(Number(stats.mtimeMs)),
     };
+  }
+}
+
+/** Returns an entry's status without following a link, or undefined when it cannot be read. */
+function statusOf(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }

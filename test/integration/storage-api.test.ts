@@ -1,7 +1,16 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { mkdir, readdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +108,23 @@ describe('storage API', () => {
     expect(await download.text()).toBe('changed!');
     expect(download.headers.get('etag')).toBe(`"${md5('changed!')}"`);
     expect(download.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('notices a rewrite that restores the modification time', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.bucketDir, 'from-run'), { recursive: true });
+    const path = join(server.bucketDir, 'from-run', 'same.txt');
+    await writeFile(path, 'hello');
+    const { mtime } = await stat(path);
+    const first = await server.api('/storage/download/from-run/same.txt');
+    expect(first.headers.get('etag')).toBe(`"${md5('hello')}"`);
+
+    // cp -p, tar and rsync -t set the time back after they write.
+    await writeFile(path, 'jello');
+    await utimes(path, mtime, mtime);
+    const second = await server.api('/storage/download/from-run/same.txt');
+    expect(await second.text()).toBe('jello');
+    expect(second.headers.get('etag')).toBe(`"${md5('jello')}"`);
   });
 
   it('gives a large file written through the mount a version ETag without reading it', async () => {

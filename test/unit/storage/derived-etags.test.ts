@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { mkdtemp, open, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ describe('DerivedEtags', () => {
     expect(await etagOf(path)).toBe(etag);
   });
 
-  it('changes version ETag with size and time', async () => {
+  it('changes version ETag with each change', async () => {
     const path = join(dir, 'big.bin');
     await writeFile(path, '');
     await truncate(path, MAX_HASHED_FILE_BYTES + 1);
@@ -64,7 +64,9 @@ describe('DerivedEtags', () => {
     const grown = await etagOf(path);
     await utimes(path, new Date(1_000_000), new Date(2_000_000));
     const touched = await etagOf(path);
-    expect(new Set([first, grown, touched]).size).toBe(3);
+    await chmod(path, 0o600);
+    const changed = await etagOf(path);
+    expect(new Set([first, grown, touched, changed]).size).toBe(4);
   });
 
   it('shares one hash between callers', async () => {
