@@ -160,6 +160,34 @@ describe('storage API', () => {
     expect(changed[0]!.etag).not.toBe(etag);
   });
 
+  it.each(['text/plain\u007f', 'text/\u0001plain'])(
+    'rejects the part content type %j with 400',
+    async (contentType) => {
+      await using server = await startTestServer();
+      const boundary = 'lyceum-test-boundary';
+      const body = Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.txt"\r\n` +
+            'Content-Type: ',
+        ),
+        Buffer.from(contentType, 'utf8'),
+        Buffer.from(`\r\n\r\nhello\r\n--${boundary}--\r\n`),
+      ]);
+      const response = await server.api('/storage/upload?key=typed.txt', {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { detail: string }).detail).toContain(
+        'is not a valid header value',
+      );
+      const listing = (await (await server.api('/storage/list-files')).json()) as unknown[];
+      expect(listing).toEqual([]);
+      expect(await readdir(join(server.dataDir, 'staging'))).toEqual([]);
+    },
+  );
+
   it('lists keys in byte order with a prefix and a limit', async () => {
     await using server = await startTestServer();
     for (const key of ['a/x', 'a-b', 'a/y', 'b', 'A']) {

@@ -2,6 +2,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidInputError, PayloadTooLargeError } from '../../errors/index.js';
+import { isHeaderValue } from '../header-value.js';
 import { validateFolderPrefix, validateObjectKey } from '../../storage/object-key.js';
 import type { ObjectInfo, StagedObject } from '../../storage/object-store.js';
 import type { AppContext } from '../app-context.js';
@@ -159,6 +160,13 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
       throw tooLarge(maxBytes);
     }
     const declared = part.mimetype;
+    if (declared !== undefined && !isHeaderValue(declared)) {
+      await staged.discard();
+      throw new InvalidInputError(
+        `The content type ${JSON.stringify(declared)} of file part "${part.fieldname}" is not a valid ` +
+          'header value: use printable ISO-8859-1 characters only, such as text/csv.',
+      );
+    }
     return {
       staged,
       fileName: part.filename,

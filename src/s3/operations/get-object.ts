@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, RangeNotSatisfiableError } from '../../errors/index.js';
 import { resolveByteRange } from '../../api/byte-range.js';
+import { isHeaderValue } from '../../api/header-value.js';
 import type { ByteRange, ObjectInfo, ObjectRead, ObjectStore } from '../../storage/object-store.js';
 import { s3Errors } from '../s3-error.js';
 import { send, sendHead, userMetadataHeaders, type S3Request } from '../s3-request.js';
@@ -100,7 +101,7 @@ function responseOverrides(query: ReadonlyMap<string, string>): Record<string, s
   for (const [parameter, header] of RESPONSE_OVERRIDES) {
     const value = query.get(parameter);
     if (value === undefined) continue;
-    if (!HEADER_VALUE.test(value)) {
+    if (!isHeaderValue(value)) {
       throw s3Errors.invalidArgument(
         `${parameter} must be a valid header value: printable ISO-8859-1 characters, with no line breaks.`,
         parameter,
@@ -111,9 +112,6 @@ function responseOverrides(query: ReadonlyMap<string, string>): Record<string, s
   }
   return overrides;
 }
-
-/** The characters Node.js accepts in a header value: tab, and printable ISO-8859-1 characters. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 const RESPONSE_OVERRIDES = [
   ['response-content-type', 'content-type'],
