@@ -13,6 +13,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../../src/config/data-dir.js';
 import { startTestServer, type TestServer } from '../docker/support/test-server.js';
@@ -187,6 +188,25 @@ describe('storage API', () => {
       expect(await readdir(join(server.dataDir, 'staging'))).toEqual([]);
     },
   );
+
+  it('sends an unsendable stored content type as octet-stream', async () => {
+    await using server = await startTestServer();
+    expect((await upload(server, 'old.txt', 'hello')).status).toBe(200);
+    // An object stored before uploads were checked can carry such a content type.
+    const db = new Database(dataDirLayout(server.dataDir).database);
+    try {
+      db.prepare('UPDATE object_metadata SET content_type = ? WHERE key = ?').run(
+        'text/plain\u0001',
+        'old.txt',
+      );
+    } finally {
+      db.close();
+    }
+    const download = await server.api('/storage/download/old.txt');
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/octet-stream');
+    expect(await download.text()).toBe('hello');
+  });
 
   it('lists keys in byte order with a prefix and a limit', async () => {
     await using server = await startTestServer();

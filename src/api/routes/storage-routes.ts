@@ -2,7 +2,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidInputError, PayloadTooLargeError } from '../../errors/index.js';
-import { isHeaderValue } from '../header-value.js';
+import { isHeaderValue, sendableContentType } from '../header-value.js';
 import { validateFolderPrefix, validateObjectKey } from '../../storage/object-key.js';
 import type { ObjectInfo, StagedObject } from '../../storage/object-store.js';
 import type { AppContext } from '../app-context.js';
@@ -82,7 +82,7 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
       (size) => resolveByteRange(request.headers.range, size),
     );
     reply
-      .header('content-type', info.contentType)
+      .header('content-type', sendableContentType(info.contentType))
       .header('etag', `"${info.etag}"`)
       .header('last-modified', info.lastModified.toUTCString())
       .header('accept-ranges', 'bytes');

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, RangeNotSatisfiableError } from '../../errors/index.js';
 import { resolveByteRange } from '../../api/byte-range.js';
-import { isHeaderValue } from '../../api/header-value.js';
+import { isHeaderValue, sendableContentType } from '../../api/header-value.js';
 import type { ByteRange, ObjectInfo, ObjectRead, ObjectStore } from '../../storage/object-store.js';
 import { s3Errors } from '../s3-error.js';
 import { send, sendHead, userMetadataHeaders, type S3Request } from '../s3-request.js';
@@ -73,7 +73,7 @@ function respond(
   }
 
   const headers: Record<string, string | number> = {
-    'content-type': info.contentType,
+    'content-type': sendableContentType(info.contentType),
     etag: `"${info.etag}"`,
     'last-modified': info.lastModified.toUTCString(),
     'accept-ranges': 'bytes',
