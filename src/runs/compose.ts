@@ -9,7 +9,12 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { ComposeCli } from './compose-cli.js';
 import { ComposeProject } from './compose-project.js';
 import { ComposeWatch } from './compose-watch.js';
-import type { BindMount, ContainerEngine, ManagedContainer } from './container-engine.js';
+import {
+  exitTime,
+  type BindMount,
+  type ContainerEngine,
+  type ManagedContainer,
+} from './container-engine.js';
 import { syncFileSystem } from './durability.js';
 import { LABEL_RUN_ID, LABEL_SERVER, runLabels } from './labels.js';
 import type { ComposeRunSpec } from './run-record.js';
@@ -174,6 +179,7 @@ export class ComposeRunner implements Runner {
         if (bucket !== undefined) await syncFileSystem(bucket.source);
       },
       remove: () => (removed ??= this.takeDown(cli, project)),
+      endedAt: () => lastExitTime(watch.containers),
     };
   }
 
@@ -237,4 +243,14 @@ export class ComposeRunner implements Runner {
       );
     }
   }
+}
+
+/** Returns the time the last of the containers exited, or undefined when none has a time. */
+async function lastExitTime(containers: readonly ManagedContainer[]): Promise<Date | undefined> {
+  const times = await Promise.all(
+    containers.map((container) => exitTime(container).catch(() => undefined)),
+  );
+  const known = times.filter((time): time is Date => time !== undefined);
+  if (known.length === 0) return undefined;
+  return new Date(Math.max(...known.map((time) => time.getTime())));
 }

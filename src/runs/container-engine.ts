@@ -64,6 +64,17 @@ export interface ContainerState {
   finishedAt: string;
 }
 
+/**
+ * Returns when a container last exited, from its state, or undefined while it runs or when the
+ * engine has no time for it (a container that never ran reports the year 1).
+ */
+export async function exitTime(container: ManagedContainer): Promise<Date | undefined> {
+  const state = await container.state();
+  const time = Date.parse(state.finishedAt);
+  if (state.running || Number.isNaN(time) || time <= 0) return undefined;
+  return new Date(time);
+}
+
 /** A container the server created and drives through its life. */
 export interface ManagedContainer {
   readonly id: string;

@@ -1,7 +1,12 @@
 import { SystemFailureError } from '../errors/index.js';
 import { planMounts } from '../mounts/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { BindMount, ContainerEngine, ManagedContainer } from './container-engine.js';
+import {
+  exitTime,
+  type BindMount,
+  type ContainerEngine,
+  type ManagedContainer,
+} from './container-engine.js';
 import { syncFileSystem } from './durability.js';
 import { runLabels } from './labels.js';
 import type { DockerRunSpec } from './run-record.js';
@@ -85,6 +90,7 @@ export class DockerRunner implements Runner {
         for (const mount of mounts) await syncFileSystem(mount.source);
       },
       remove: () => (removed ??= container.remove()),
+      endedAt: () => exitTime(container),
     };
   }
 

@@ -1,6 +1,6 @@
 import { SystemFailureError } from '../errors/index.js';
 import type { CredentialStore, IssuedCredentials } from '../storage/credential-store.js';
-import type { ContainerEngine, ManagedContainer } from './container-engine.js';
+import { exitTime, type ContainerEngine, type ManagedContainer } from './container-engine.js';
 import { runLabels } from './labels.js';
 import {
   LAUNCHER_PATH,
@@ -145,6 +145,7 @@ export class PythonRunner implements Runner {
           if (accessKey !== undefined) this.options.credentials.revoke(accessKey);
           await container.remove();
         })()),
+      endedAt: () => exitTime(container),
     };
   }
 }

@@ -207,6 +207,7 @@ export class RunManager {
     const log = logger.child({ runId: record.id, accountId: account.id, kind: record.kind });
     const resumed = record.status !== 'pending';
     let outcome: { status: RunStatus; returnCode: number | null; error: string | null };
+    let endedAt: Date | undefined;
 
     try {
       if (!resumed) repository.markStatus(record.id, 'starting');
@@ -230,6 +231,8 @@ export class RunManager {
       await launched.outputDone;
       if (this.detached) return;
       await launched.makeDurable();
+      // A resumed run may have ended while the server was down, long before this point.
+      if (resumed) endedAt = await launched.endedAt?.().catch(() => undefined);
       outcome = {
         status: active.stopReason ?? (exitCode === 0 ? 'completed' : 'failed'),
         returnCode: exitCode,
@@ -241,7 +244,7 @@ export class RunManager {
       log.warn({ err: error, status: outcome.status }, 'Run could not start or was lost');
     }
 
-    this.finishRecord(record.id, outcome);
+    this.finishRecord(record.id, outcome, endedAt);
     active.output.close();
     active.reported();
     log.info({ status: outcome.status, returnCode: outcome.returnCode }, 'Finished run');
@@ -302,8 +305,9 @@ export class RunManager {
   private finishRecord(
     id: string,
     outcome: { status: RunStatus; returnCode: number | null; error: string | null },
+    endedAt: Date = this.now(),
   ): void {
-    this.options.repository.finish(id, { ...outcome, finishedAt: this.now().toISOString() });
+    this.options.repository.finish(id, { ...outcome, finishedAt: endedAt.toISOString() });
   }
 
   private runnerFor(record: RunRecord): Runner {

@@ -23,6 +23,11 @@ export interface LaunchedRun {
   makeDurable(): Promise<void>;
   /** Removes the run's containers; called after the run is reported finished. Safe to call twice. */
   remove(): Promise<void>;
+  /**
+   * Returns when the main process exited, as the engine recorded it, or undefined when unknown.
+   * Asked only of resumed runs, whose process may have exited while the server was down.
+   */
+  endedAt?(): Promise<Date | undefined>;
 }
 
 /** Launches runs of one execution kind. */

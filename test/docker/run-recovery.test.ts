@@ -36,12 +36,15 @@ describe.skipIf(!dockerAvailable)('server restart', () => {
     await waitForStatus(server, id, (status) => status === 'running');
     await server.stop();
 
-    await new Docker().getContainer((await containersOf(id))[0]!.Id).wait();
+    const container = new Docker().getContainer((await containersOf(id))[0]!.Id);
+    await container.wait();
+    const exitedAt = new Date((await container.inspect()).State.FinishedAt).toISOString();
     await server.restart();
 
     const status = await waitForStatus(server, id);
     expect(status.status).toBe('failed');
     expect(status.return_code).toBe(5);
+    expect(status.finished_at).toBe(exitedAt);
     const logs = await server.cli(['workloads', 'logs', id]);
     expect(logs.stdout).toBe('before\nafter');
     await expectContainersRemoved(id);

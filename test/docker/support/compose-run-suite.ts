@@ -396,11 +396,14 @@ export function describeComposeRuns(release: ComposeRelease): void {
       await server.stop();
 
       const [container] = (await composeProjectResources(id)).containers;
-      await new Docker().getContainer(container!.Id).wait();
+      const engineContainer = new Docker().getContainer(container!.Id);
+      await engineContainer.wait();
+      const exitedAt = new Date((await engineContainer.inspect()).State.FinishedAt).toISOString();
       await server.restart();
       const status = await waitForStatus(server, id);
       expect(status.status).toBe('failed');
       expect(status.return_code).toBe(5);
+      expect(status.finished_at).toBe(exitedAt);
       expect((await server.cli(['workloads', 'logs', id])).stdout).toBe('app | before');
       await expectComposeProjectRemoved(id, server.dataDir);
     });
