@@ -1,5 +1,4 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientConfig } from '../config/client-config.js';
@@ -52,7 +51,8 @@ export class ApiClient {
       );
     }
     const url = new URL(`${baseUrl}${API_PREFIX}${path}`);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    // node:https is loaded only for https URLs, since it adds milliseconds to every command.
+    const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const outgoing = send(url, {
         method: options.method ?? 'GET',

@@ -7,7 +7,6 @@ import type { CliContext } from '../cli-context.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { printResult } from '../cli-context.js';
 import { DownloadFile } from '../download-file.js';
-import { multipartBody } from '../multipart-upload.js';
 import { formatBytes } from '../format-bytes.js';
 import { checkFolderPrefix, checkListPrefix, checkObjectKey, encodeKey } from '../object-keys.js';
 
@@ -178,6 +177,8 @@ async function uploadFile(
   file: LocalFile,
   onBytes: (count: number) => void,
 ): Promise<{ key: string; size: number; etag: string }> {
+  // Loaded on use: it brings node:crypto, which other commands do not need.
+  const { multipartBody } = await import('../multipart-upload.js');
   const { body, contentType, contentLength } = multipartBody(
     [{ field: 'file', fileName: basename(file.path), path: file.path, size: file.size }],
     {},
