@@ -9,6 +9,7 @@ export {
   InsufficientStorageError,
   RangeNotSatisfiableError,
   ObjectChangedError,
+  RunTimedOutError,
   SystemFailureError,
   EngineUnavailableError,
   CommandNotRunnableError,

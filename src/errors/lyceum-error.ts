@@ -54,6 +54,11 @@ export class ObjectChangedError extends LyceumError {
   override readonly httpStatus = 503;
 }
 
+/** A run's timeout passed before the run had started, such as while Compose waited on a dependency. */
+export class RunTimedOutError extends LyceumError {
+  override readonly httpStatus = 504;
+}
+
 /** The range in a Range header lies outside the object. */
 export class RangeNotSatisfiableError extends LyceumError {
   override readonly httpStatus = 416;

@@ -3,7 +3,7 @@ import { checkComposeFile, type ComposeService } from '../compose/check-compose-
 import { COMPOSE_ALLOWANCES, type ComposeAllowance } from '../compose/compose-allowances.js';
 import type { ComposeVariables } from '../compose/interpolate.js';
 import { buildOverrideFile } from '../compose/override-file.js';
-import { SystemFailureError } from '../errors/index.js';
+import { RunTimedOutError, SystemFailureError } from '../errors/index.js';
 import { planMounts } from '../mounts/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ComposeCli } from './compose-cli.js';
@@ -112,21 +112,33 @@ export class ComposeRunner implements Runner {
   }
 
   /**
-   * Runs `up`, and cancels it when the run is aborted meanwhile.
-   * NOTE: the run's timeout counts from the end of `up`, so a dependency that `up` waits for
-   * (depends_on with service_healthy or service_completed_successfully) is not bounded by it.
+   * Runs `up`, and cancels it when the run is aborted meanwhile or when `up` outlasts the run's
+   * timeout, as it can while it waits on a dependency (depends_on with service_healthy or
+   * service_completed_successfully). The timeout then counts again from the end of `up`.
    */
   private async startProject(
     context: LaunchContext,
     cli: ComposeCli,
     project: ComposeProject,
   ): Promise<void> {
+    const { timeoutSeconds } = context.run.spec;
+    const deadline = Date.now() + timeoutSeconds * 1000;
     const cancel = new AbortController();
+    let timedOut = false;
     const poll = setInterval(() => {
-      if (context.stopRequested()) cancel.abort();
+      timedOut = Date.now() >= deadline;
+      if (timedOut || context.stopRequested()) cancel.abort();
     }, STOP_POLL_INTERVAL_MS);
     try {
       await cli.up(project, cancel.signal);
+    } catch (error) {
+      if (!timedOut || context.stopRequested()) throw error;
+      throw new RunTimedOutError(
+        `The run exceeded its timeout of ${timeoutSeconds} s while Compose was starting its ` +
+          'services, which can wait on a dependency that never becomes healthy; check the ' +
+          'healthchecks and depends_on conditions, or give a longer --timeout.',
+        { cause: error },
+      );
     } finally {
       clearInterval(poll);
     }

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Account, AccountRegistry } from '../accounts/account-registry.js';
-import { CommandNotRunnableError, LyceumError, NotFoundError } from '../errors/index.js';
+import {
+  CommandNotRunnableError,
+  LyceumError,
+  NotFoundError,
+  RunTimedOutError,
+} from '../errors/index.js';
 import type { ContainerEngine, ManagedContainerSummary } from './container-engine.js';
 import { LABEL_RUN_ID, LABEL_SERVER } from './labels.js';
 import { OutputLog } from './output-log.js';
@@ -291,6 +296,8 @@ export class RunManager {
   ): { status: RunStatus; returnCode: number | null; error: string } {
     const message = error instanceof Error ? error.message : String(error);
     if (stopReason !== undefined) return { status: stopReason, returnCode: null, error: message };
+    if (error instanceof RunTimedOutError)
+      return { status: 'timeout', returnCode: null, error: message };
     if (error instanceof CommandNotRunnableError) {
       return { status: 'failed', returnCode: error.returnCode, error: message };
     }

@@ -361,6 +361,23 @@ export function describeComposeRuns(release: ComposeRelease): void {
       await expectComposeProjectRemoved(id, server.dataDir);
     });
 
+    it('times out while up waits on a dependency', async () => {
+      await using server = await start();
+      const run = await server.cli([
+        'compose',
+        'run',
+        '-t',
+        '2',
+        fixture('service-waiting-for-a-dependency.yaml'),
+      ]);
+      expect(run.exitCode).toBe(124);
+      const id = await newestRunId(server);
+      const status = await waitForStatus(server, id);
+      expect(status.status).toBe('timeout');
+      expect(status.error).toContain('exceeded its timeout of 2 s while Compose was starting');
+      await expectComposeProjectRemoved(id, server.dataDir);
+    });
+
     it('follows a project after a server restart', async () => {
       await using server = await start();
       const text = `services:\n  app:\n    image: ${BUSYBOX}\n    command: ["sh", "-c", "echo one; sleep 3; echo two"]\n`;
