@@ -34,6 +34,36 @@ describe('lyceum CLI errors', () => {
     expect(listing.stdout).not.toContain('in/a.txt');
   });
 
+  it('uploads many files in order', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.dataDir, 'many'));
+    const names = Array.from(
+      { length: 30 },
+      (_, index) => `f${String(index).padStart(2, '0')}.txt`,
+    );
+    for (const name of names) await writeFile(join(server.dataDir, 'many', name), name);
+    const result = await server.cli(['storage', 'load', 'many', '-r', '--json']);
+    expect(result.exitCode).toBe(0);
+    const stored = JSON.parse(result.stdout) as { key: string; size: number }[];
+    expect(stored.map((item) => item.key)).toEqual(names.map((name) => `many/${name}`));
+    expect(stored.every((item) => item.size === 7)).toBe(true);
+  });
+
+  it('stops a folder upload at a conflicting key', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'inner.txt'), 'inner');
+    await server.cli(['storage', 'load', 'inner.txt', '--key', 'in/b/inner.txt']);
+    await mkdir(join(server.dataDir, 'clash'));
+    for (const name of ['a', 'b', 'c']) await writeFile(join(server.dataDir, 'clash', name), name);
+    const result = await server.cli(['storage', 'load', 'clash', '-r', '--key', 'in']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('"in/b" names an existing folder');
+    const listing = await server.cli(['storage', 'ls', 'in/', '-r', '--json']);
+    const keys = (JSON.parse(listing.stdout) as { key: string }[]).map((item) => item.key);
+    expect(keys).toContain('in/b/inner.txt');
+    expect(keys).not.toContain('in/b');
+  });
+
   it('reports a missing object and leaves no file', async () => {
     await using server = await startTestServer();
     const result = await server.cli(['storage', 'download', 'missing.txt', '-o', 'out.txt']);
