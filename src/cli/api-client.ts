@@ -51,7 +51,7 @@ export class ApiClient {
       );
     }
     const url = new URL(`${baseUrl}${API_PREFIX}${path}`);
-    // node:https is loaded only for https URLs, since it adds milliseconds to every command.
+    // node:https is loaded only for https URLs: loading it at start-up cost every command a few ms.
     const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const outgoing = send(url, {
