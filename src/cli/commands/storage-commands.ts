@@ -17,8 +17,8 @@ interface StoredObject {
 }
 
 /**
- * Number of a folder's uploads in flight at once. Small files spend most of their time waiting on the
- * round trip and the server's fsyncs, which overlap.
+ * Number of a folder's uploads in flight at once. Small files spend most of their time waiting on
+ * the round trip and the server's fsyncs, which overlap.
  */
 const UPLOADS_IN_FLIGHT = 4;
 
