@@ -11,6 +11,7 @@ import { ComposeProject } from './compose-project.js';
 import { ComposeWatch } from './compose-watch.js';
 import {
   exitTime,
+  startTime,
   type BindMount,
   type ContainerEngine,
   type ManagedContainer,
@@ -191,6 +192,7 @@ export class ComposeRunner implements Runner {
         if (bucket !== undefined) await syncFileSystem(bucket.source);
       },
       remove: () => (removed ??= this.takeDown(cli, project)),
+      startedAt: () => firstStartTime(watch.containers),
       endedAt: () => lastExitTime(watch.containers),
     };
   }
@@ -265,4 +267,14 @@ async function lastExitTime(containers: readonly ManagedContainer[]): Promise<Da
   const known = times.filter((time): time is Date => time !== undefined);
   if (known.length === 0) return undefined;
   return new Date(Math.max(...known.map((time) => time.getTime())));
+}
+
+/** Returns the time the first of the containers started, or undefined when none has a time. */
+async function firstStartTime(containers: readonly ManagedContainer[]): Promise<Date | undefined> {
+  const times = await Promise.all(
+    containers.map((container) => startTime(container).catch(() => undefined)),
+  );
+  const known = times.filter((time): time is Date => time !== undefined);
+  if (known.length === 0) return undefined;
+  return new Date(Math.min(...known.map((time) => time.getTime())));
 }

@@ -60,6 +60,8 @@ export interface OutputStream {
 export interface ContainerState {
   running: boolean;
   exitCode: number;
+  /** When the container last started, as the engine's ISO-8601 time; the year 1 if it never did. */
+  startedAt: string;
   /** When the container last exited, as the engine's ISO-8601 time. */
   finishedAt: string;
 }
@@ -70,9 +72,23 @@ export interface ContainerState {
  */
 export async function exitTime(container: ManagedContainer): Promise<Date | undefined> {
   const state = await container.state();
-  const time = Date.parse(state.finishedAt);
-  if (state.running || Number.isNaN(time) || time <= 0) return undefined;
-  return new Date(time);
+  return state.running ? undefined : engineTime(state.finishedAt);
+}
+
+/** Returns when a container last started, or undefined when it never started. */
+export async function startTime(container: ManagedContainer): Promise<Date | undefined> {
+  return engineTime((await container.state()).startedAt);
+}
+
+/** Tells whether a container has never been started, as one the server created and then lost. */
+export function neverStarted(state: ContainerState): boolean {
+  return !state.running && engineTime(state.startedAt) === undefined;
+}
+
+/** Parses an engine time; the engine reports the year 1 for a time that never happened. */
+function engineTime(text: string): Date | undefined {
+  const time = Date.parse(text);
+  return Number.isNaN(time) || time <= 0 ? undefined : new Date(time);
 }
 
 /** A container the server created and drives through its life. */

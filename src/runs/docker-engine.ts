@@ -286,7 +286,12 @@ class DockerContainer implements ManagedContainer {
 
   async state(): Promise<ContainerState> {
     const { State } = await this.engine.call(() => this.container.inspect());
-    return { running: State.Running, exitCode: State.ExitCode, finishedAt: State.FinishedAt };
+    return {
+      running: State.Running,
+      exitCode: State.ExitCode,
+      startedAt: State.StartedAt,
+      finishedAt: State.FinishedAt,
+    };
   }
 
   async putArchive(path: string, archive: Buffer): Promise<void> {

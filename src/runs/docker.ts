@@ -3,6 +3,8 @@ import { planMounts } from '../mounts/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import {
   exitTime,
+  neverStarted,
+  startTime,
   type BindMount,
   type ContainerEngine,
   type ManagedContainer,
@@ -10,7 +12,12 @@ import {
 import { syncFileSystem } from './durability.js';
 import { runLabels } from './labels.js';
 import type { DockerRunSpec } from './run-record.js';
-import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
+import {
+  NEVER_STARTED_MESSAGE,
+  type LaunchContext,
+  type LaunchedRun,
+  type Runner,
+} from './runner.js';
 
 export interface DockerRunnerOptions {
   engine: ContainerEngine;
@@ -53,6 +60,10 @@ export class DockerRunner implements Runner {
     const mounts = await this.mountsFor(context, spec).catch(() => []);
     const output = await container.followLogs((chunk) => context.output.append(chunk));
     const state = await container.state();
+    if (neverStarted(state)) {
+      await container.remove().catch(() => undefined);
+      throw new SystemFailureError(NEVER_STARTED_MESSAGE);
+    }
     const exitCode = state.running ? container.waitForExit() : Promise.resolve(state.exitCode);
     return this.launched(container, mounts, exitCode, output.ended);
   }
@@ -90,6 +101,7 @@ export class DockerRunner implements Runner {
         for (const mount of mounts) await syncFileSystem(mount.source);
       },
       remove: () => (removed ??= container.remove()),
+      startedAt: () => startTime(container),
       endedAt: () => exitTime(container),
     };
   }

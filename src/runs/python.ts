@@ -1,6 +1,12 @@
 import { SystemFailureError } from '../errors/index.js';
 import type { CredentialStore, IssuedCredentials } from '../storage/credential-store.js';
-import { exitTime, type ContainerEngine, type ManagedContainer } from './container-engine.js';
+import {
+  exitTime,
+  neverStarted,
+  startTime,
+  type ContainerEngine,
+  type ManagedContainer,
+} from './container-engine.js';
 import { runLabels } from './labels.js';
 import {
   LAUNCHER_PATH,
@@ -9,7 +15,12 @@ import {
   WORKSPACE_DIR,
 } from './python-launcher.js';
 import type { PythonRunSpec } from './run-record.js';
-import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
+import {
+  NEVER_STARTED_MESSAGE,
+  type LaunchContext,
+  type LaunchedRun,
+  type Runner,
+} from './runner.js';
 import { buildArchive } from './workspace-archive.js';
 import { planWorkspaceDelivery } from './workspace-delivery.js';
 
@@ -99,6 +110,10 @@ export class PythonRunner implements Runner {
       ?.slice('AWS_ACCESS_KEY_ID='.length);
     const output = await container.followLogs((chunk) => context.output.append(chunk));
     const state = await container.state();
+    if (neverStarted(state)) {
+      await container.remove().catch(() => undefined);
+      throw new SystemFailureError(NEVER_STARTED_MESSAGE);
+    }
     const exitCode = state.running ? container.waitForExit() : Promise.resolve(state.exitCode);
     return this.launched(container, exitCode, output.ended, accessKey);
   }
@@ -145,6 +160,7 @@ export class PythonRunner implements Runner {
           if (accessKey !== undefined) this.options.credentials.revoke(accessKey);
           await container.remove();
         })()),
+      startedAt: () => startTime(container),
       endedAt: () => exitTime(container),
     };
   }

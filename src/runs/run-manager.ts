@@ -14,7 +14,12 @@ import { OutputLog } from './output-log.js';
 import { notifyCallbacks } from './run-callbacks.js';
 import { isTerminal, type RunRecord, type RunSpec, type RunStatus } from './run-record.js';
 import type { RunRepository } from './run-repository.js';
-import type { LaunchContext, LaunchedRun, Runner } from './runner.js';
+import {
+  NEVER_STARTED_MESSAGE,
+  type LaunchContext,
+  type LaunchedRun,
+  type Runner,
+} from './runner.js';
 
 export interface RunManagerOptions {
   repository: RunRepository;
@@ -137,7 +142,7 @@ export class RunManager {
         this.finishRecord(record.id, {
           status: 'system_failure',
           returnCode: null,
-          error: 'The server stopped before the run started; start it again.',
+          error: NEVER_STARTED_MESSAGE,
         });
         continue;
       }
@@ -226,7 +231,10 @@ export class RunManager {
       active.launched = launched;
       if (this.detached) return;
 
-      const startedAt = record.startedAt ?? this.now().toISOString();
+      // A run resumed before it was seen running started when the engine says, not now.
+      const engineStart =
+        resumed && record.startedAt === null ? await launched.startedAt?.() : undefined;
+      const startedAt = record.startedAt ?? (engineStart ?? this.now()).toISOString();
       repository.markStatus(record.id, 'running', startedAt);
       log.info('Started run');
       this.armTimeout(record, active, startedAt);
@@ -245,7 +253,7 @@ export class RunManager {
       };
     } catch (error) {
       if (this.detached) return;
-      outcome = this.failureOutcome(error, active.stopReason);
+      outcome = this.failureOutcome(record, error, active.stopReason);
       log.warn({ err: error, status: outcome.status }, 'Run could not start or was lost');
     }
 
@@ -291,11 +299,16 @@ export class RunManager {
   }
 
   private failureOutcome(
+    record: RunRecord,
     error: unknown,
     stopReason: StopReason | undefined,
   ): { status: RunStatus; returnCode: number | null; error: string } {
     const message = error instanceof Error ? error.message : String(error);
-    if (stopReason !== undefined) return { status: stopReason, returnCode: null, error: message };
+    if (stopReason !== undefined) {
+      // A stop during the start fails the start, whose own error would only confuse.
+      const stopped = this.stopMessage(record, stopReason) ?? message;
+      return { status: stopReason, returnCode: null, error: stopped };
+    }
     if (error instanceof RunTimedOutError)
       return { status: 'timeout', returnCode: null, error: message };
     if (error instanceof CommandNotRunnableError) {

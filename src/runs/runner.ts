@@ -24,6 +24,11 @@ export interface LaunchedRun {
   /** Removes the run's containers; called after the run is reported finished. Safe to call twice. */
   remove(): Promise<void>;
   /**
+   * Returns when the run's first container started, as the engine recorded it, or undefined when
+   * unknown. Asked only of resumed runs that the previous server never saw running.
+   */
+  startedAt?(): Promise<Date | undefined>;
+  /**
    * Returns when the main process exited, as the engine recorded it, or undefined when unknown.
    * Asked only of resumed runs, whose process may have exited while the server was down.
    */
@@ -42,3 +47,6 @@ export interface Runner {
    */
   removeLeftovers?(activeRunIds: ReadonlySet<string>): Promise<void>;
 }
+
+/** The error of a run whose container the previous server created but never started. */
+export const NEVER_STARTED_MESSAGE = 'The server stopped before the run started; start it again.';

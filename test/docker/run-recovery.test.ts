@@ -50,6 +50,28 @@ describe.skipIf(!dockerAvailable)('server restart', () => {
     await expectContainersRemoved(id);
   });
 
+  it('fails a run whose container never started', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'sleep 30']);
+    const id = start.stdout.trim();
+    await waitForStatus(server, id, (status) => status === 'running');
+    await server.stop();
+
+    // Stands in for a server that stopped between creating the container and starting it.
+    const docker = new Docker();
+    const original = docker.getContainer((await containersOf(id))[0]!.Id);
+    const { Config } = await original.inspect();
+    await original.remove({ force: true });
+    await docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], Labels: Config.Labels });
+    await server.restart();
+
+    const status = await waitForStatus(server, id);
+    expect(status.status).toBe('system_failure');
+    expect(status.return_code).toBeNull();
+    expect(status.error).toContain('server stopped before the run started');
+    await expectContainersRemoved(id);
+  });
+
   it('follows runs that are still going', async () => {
     await using server = await startTestServer();
     const start = await server.cli([

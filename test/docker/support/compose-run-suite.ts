@@ -1,5 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import type { ComposeRelease } from '../global-setup.js';
@@ -357,7 +358,9 @@ export function describeComposeRuns(release: ComposeRelease): void {
 
       const abort = await server.cli(['workloads', 'abort', id]);
       expect(abort.exitCode).toBe(0);
-      expect((await waitForStatus(server, id)).status).toBe('aborted');
+      const status = await waitForStatus(server, id);
+      expect(status.status).toBe('aborted');
+      expect(status.error).toBe('The run was aborted.');
       await expectComposeProjectRemoved(id, server.dataDir);
     });
 
@@ -415,12 +418,20 @@ export function describeComposeRuns(release: ComposeRelease): void {
       const [container] = (await composeProjectResources(id)).containers;
       const engineContainer = new Docker().getContainer(container!.Id);
       await engineContainer.wait();
-      const exitedAt = new Date((await engineContainer.inspect()).State.FinishedAt).toISOString();
+      const { State } = await engineContainer.inspect();
+      // As if the server had stopped before it saw the run running.
+      const db = new Database(join(server.dataDir, 'lyceum.db'));
+      try {
+        db.prepare("UPDATE runs SET status = 'starting', started_at = NULL WHERE id = ?").run(id);
+      } finally {
+        db.close();
+      }
       await server.restart();
       const status = await waitForStatus(server, id);
       expect(status.status).toBe('failed');
       expect(status.return_code).toBe(5);
-      expect(status.finished_at).toBe(exitedAt);
+      expect(status.started_at).toBe(new Date(State.StartedAt).toISOString());
+      expect(status.finished_at).toBe(new Date(State.FinishedAt).toISOString());
       expect((await server.cli(['workloads', 'logs', id])).stdout).toBe('app | before');
       await expectComposeProjectRemoved(id, server.dataDir);
     });

@@ -15,6 +15,8 @@ import type {
 export class FakeContainer implements ManagedContainer {
   running = true;
   exitCode = 0;
+  /** Set to the engine's year-1 time to fake a container that was created but never started. */
+  startedAt = new Date().toISOString();
   finishedAt = '';
   stops: number[] = [];
   removed = false;
@@ -105,7 +107,12 @@ export class FakeContainer implements ManagedContainer {
   }
 
   async state(): Promise<ContainerState> {
-    return { running: this.running, exitCode: this.exitCode, finishedAt: this.finishedAt };
+    return {
+      running: this.running,
+      exitCode: this.exitCode,
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+    };
   }
 
   async remove(): Promise<void> {
