@@ -1,7 +1,6 @@
 import {
   closeSync,
   constants,
-  createReadStream,
   fstatSync,
   lstatSync,
   openSync,
@@ -9,9 +8,9 @@ import {
   readSync,
   type BigIntStats,
 } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { ObjectChangedError } from '../errors/index.js';
+import { changedDuringRead, changedSince, FileRangeStream } from './file-range-stream.js';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 const readAsync = promisify(read);
@@ -26,7 +25,10 @@ export class NotRegularFileError extends Error {}
 export class ObjectFile {
   private fd: number | undefined;
 
-  private constructor(fd: number) {
+  private constructor(
+    fd: number,
+    private opened?: BigIntStats,
+  ) {
     this.fd = fd;
   }
 
@@ -45,6 +47,7 @@ export class ObjectFile {
       if (!stats.isFile() || stats.ino !== before.ino) {
         throw new NotRegularFileError(`${path} changed while it was opened.`);
       }
+      file.opened = stats;
       return { file, stats };
     } catch (error) {
       file.close();
@@ -67,47 +70,35 @@ export class ObjectFile {
     return { bytesRead };
   }
 
-  /** Reads `length` bytes from `start` at once; throws ObjectChangedError when the file is shorter. */
+  /**
+   * Reads `length` bytes from `start` at once. Throws ObjectChangedError when the file is shorter
+   * or was written since it was opened.
+   */
   readNow(start: number, length: number): Buffer {
+    const fd = this.descriptor();
     const buffer = Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
-      const count = readSync(this.descriptor(), buffer, filled, length - filled, start + filled);
+      const count = readSync(fd, buffer, filled, length - filled, start + filled);
       if (count === 0) break;
       filled += count;
     }
-    if (filled < length) throw changedDuringRead(filled, length);
+    const changed =
+      this.opened !== undefined && changedSince(this.opened, fstatSync(fd, { bigint: true }));
+    if (filled < length || changed) throw changedDuringRead();
     return buffer;
   }
 
   /**
-   * Returns a stream of the bytes from `start` to `end` inclusive; the stream closes the file. It
-   * fails with ObjectChangedError when the file ends early, so a response that promised the
-   * length is cut off instead of left waiting.
+   * Returns a stream of the bytes from `start` to `end` inclusive, which takes the file over and
+   * closes it. The stream fails with ObjectChangedError when the file ends early or was written
+   * since it was opened, so a response that promised one version is cut off instead.
    */
   stream(start: number, end: number, chunkBytes: number): Readable {
     const fd = this.descriptor();
     this.fd = undefined;
-    const file = createReadStream('', {
-      fd,
-      autoClose: true,
-      highWaterMark: chunkBytes,
-      start,
-      end,
-    });
-    const expected = end - start + 1;
-    let seen = 0;
-    const counted = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        seen += chunk.length;
-        callback(null, chunk);
-      },
-      flush(callback) {
-        callback(seen < expected ? changedDuringRead(seen, expected) : null);
-      },
-    });
-    file.on('error', (error) => counted.destroy(error));
-    return file.pipe(counted).on('close', () => file.destroy());
+    const opened = this.opened ?? fstatSync(fd, { bigint: true });
+    return new FileRangeStream(fd, start, end, chunkBytes, opened);
   }
 
   /** Closes the file unless a stream took it over; closing twice does nothing. */
@@ -121,10 +112,4 @@ export class ObjectFile {
     if (this.fd === undefined) throw new Error('The object file is already closed.');
     return this.fd;
   }
-}
-
-function changedDuringRead(read: number, expected: number): ObjectChangedError {
-  return new ObjectChangedError(
-    `The object's file ended after ${read} of ${expected} bytes: it changed while it was read. Retry the request.`,
-  );
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,25 @@ describe('ObjectFile', () => {
     const { file } = ObjectFile.openRegular(join(dir, 'short.txt'));
     expect(() => file.readNow(1, 10)).toThrow(ObjectChangedError);
     file.close();
+  });
+
+  it('rejects a read of a file rewritten in place', async () => {
+    const path = join(dir, 'rewritten.txt');
+    await writeFile(path, 'before');
+    const { file } = ObjectFile.openRegular(path);
+    await writeFile(path, 'after!');
+    expect(() => file.readNow(0, 6)).toThrow(ObjectChangedError);
+    file.close();
+  });
+
+  it('fails a stream of a file rewritten in place', async () => {
+    const path = join(dir, 'rewritten.bin');
+    await writeFile(path, Buffer.alloc(100_000, 1));
+    const { file } = ObjectFile.openRegular(path);
+    const handle = await open(path, 'r+');
+    await handle.write(Buffer.alloc(10, 2), 0, 10, 50_000);
+    await handle.close();
+    await expect(text(file.stream(0, 99_999, 16_384))).rejects.toThrow(ObjectChangedError);
   });
 
   it('fails a stream of a file that shrank', async () => {
