@@ -4,9 +4,9 @@ import { ObjectChangedError } from '../errors/index.js';
 
 /**
  * A stream of the bytes from `start` to `end` (inclusive) of an open file, which it owns and
- * closes. Before it sends the last chunk it checks that the file's size and change times are still
- * those of `opened`, and fails with ObjectChangedError otherwise, so a response whose headers
- * described one version of a file never ends whole with bytes of another.
+ * closes. Before it sends the last chunk, it checks that the file's size and change times are
+ * still those of `opened`, and fails with ObjectChangedError otherwise. A response whose headers
+ * described one version of a file thus never ends whole with bytes of another.
  */
 export class FileRangeStream extends Readable {
   private fd: number | undefined;
