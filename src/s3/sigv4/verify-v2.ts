@@ -130,9 +130,13 @@ function canonicalAmzHeaders(
 }
 
 function canonicalResource(request: SignableRequest): string {
+  // A sub-resource written `name=` keeps its `=` when signed, while a bare `name` has none, so
+  // `uploads` and `response-content-type=` both sign as the client wrote them.
+  const written = request.rawQuery === '' ? [] : request.rawQuery.split('&');
   const subresources = parseQuery(request.rawQuery)
-    .filter(([name]) => SIGNED_SUBRESOURCES.has(name))
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([name, value]) => (value === '' ? name : `${name}=${value}`));
+    .map(([name, value], index) => ({ name, value, bare: !written[index]!.includes('=') }))
+    .filter(({ name }) => SIGNED_SUBRESOURCES.has(name))
+    .sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0))
+    .map(({ name, value, bare }) => (bare ? name : `${name}=${value}`));
   return request.rawPath + (subresources.length === 0 ? '' : `?${subresources.join('&')}`);
 }
