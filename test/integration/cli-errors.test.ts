@@ -58,6 +58,7 @@ describe('lyceum CLI errors', () => {
     const result = await server.cli(['storage', 'load', 'clash', '-r', '--key', 'in']);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('"in/b" names an existing folder');
+    expect(result.stderr).toContain('Uploaded 2 of 3 files before the error below');
     const listing = await server.cli(['storage', 'ls', 'in/', '-r', '--json']);
     const keys = (JSON.parse(listing.stdout) as { key: string }[]).map((item) => item.key);
     expect(keys).toContain('in/b/inner.txt');

@@ -62,13 +62,24 @@ export function registerStorageCommands(program: Command, context: CliContext): 
         const { TransferProgress } = await import('../progress.js');
         const progress = new TransferProgress('Uploading', total, context.stderr);
         let stored: StoredObject[];
+        let uploaded = 0;
         try {
-          stored = await inOrder(files, UPLOADS_IN_FLIGHT, (file) =>
-            uploadFile(context, file, (bytes) => progress.advance(bytes)),
-          );
-        } finally {
+          stored = await inOrder(files, UPLOADS_IN_FLIGHT, async (file) => {
+            const result = await uploadFile(context, file, (bytes) => progress.advance(bytes));
+            uploaded += 1;
+            return result;
+          });
+        } catch (error) {
           progress.stop();
+          if (files.length > 1) {
+            context.stderr.write(
+              `Uploaded ${uploaded} of ${files.length} files before the error below; ` +
+                'fix it and run the command again.\n',
+            );
+          }
+          throw error;
         }
+        progress.stop();
         printResult(context, options.json, stored, () =>
           stored.map((item) => `Uploaded ${item.key} (${formatBytes(item.size)})`).join('\n'),
         );
