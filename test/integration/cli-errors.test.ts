@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +47,20 @@ describe('lyceum CLI errors', () => {
     const stored = JSON.parse(result.stdout) as { key: string; size: number }[];
     expect(stored.map((item) => item.key)).toEqual(names.map((name) => `many/${name}`));
     expect(stored.every((item) => item.size === 7)).toBe(true);
+  });
+
+  it('names the links a folder upload skips', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.dataDir, 'linked'));
+    await writeFile(join(server.dataDir, 'linked', 'real.txt'), 'real');
+    await symlink('/etc/hostname', join(server.dataDir, 'linked', 'host-link'));
+    const result = await server.cli(['storage', 'load', 'linked', '-r', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(
+      'Skipped 1 entry that is not a regular file (links, pipes, devices): "host-link".',
+    );
+    const stored = JSON.parse(result.stdout) as { key: string }[];
+    expect(stored.map((item) => item.key)).toEqual(['linked/real.txt']);
   });
 
   it('stops a folder upload at a conflicting key', async () => {

@@ -56,7 +56,8 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .option('--json', 'print the stored keys as JSON')
     .action(
       async (path: string, options: { key?: string; recursive?: boolean; json?: boolean }) => {
-        const files = await filesToUpload(path, options);
+        const { files, skipped } = await filesToUpload(path, options);
+        if (skipped.length > 0) context.stderr.write(describeSkipped(skipped));
         const total = files.reduce((sum, file) => sum + file.size, 0);
         // The progress bar library loads only for transfers, to keep other commands quick to start.
         const { TransferProgress } = await import('../progress.js');
@@ -158,13 +159,13 @@ interface LocalFile {
 async function filesToUpload(
   path: string,
   options: { key?: string; recursive?: boolean },
-): Promise<LocalFile[]> {
+): Promise<{ files: LocalFile[]; skipped: string[] }> {
   const stats = await stat(path).catch(() => undefined);
   if (stats === undefined) {
     throw new InvalidInputError(`Local path ${JSON.stringify(path)} not found; check the path.`);
   }
   if (stats.isFile()) {
-    return [{ path, key: options.key ?? basename(path), size: stats.size }];
+    return { files: [{ path, key: options.key ?? basename(path), size: stats.size }], skipped: [] };
   }
   if (!stats.isDirectory()) {
     throw new InvalidInputError(
@@ -179,20 +180,43 @@ async function filesToUpload(
   const root = resolve(path);
   const prefix = (options.key ?? basename(root)).replace(/\/+$/, '');
   const files: LocalFile[] = [];
-  for (const relativePath of await listFiles(root)) {
+  const { regular, skipped } = await listFiles(root);
+  for (const relativePath of regular) {
     const size = (await stat(join(root, relativePath))).size;
     const key = [prefix, relativePath.split(sep).join('/')].filter((part) => part !== '').join('/');
     files.push({ path: join(root, relativePath), key, size });
   }
-  return files;
+  return { files, skipped };
 }
 
-async function listFiles(root: string): Promise<string[]> {
+/**
+ * Lists the regular files below `root`, and apart from them the entries that are neither files
+ * nor folders (links, pipes, sockets, devices), which a folder upload leaves out.
+ */
+async function listFiles(root: string): Promise<{ regular: string[]; skipped: string[] }> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
-    .sort();
+  const pathOf = (entry: (typeof entries)[number]) =>
+    relative(root, join(entry.parentPath, entry.name));
+  return {
+    regular: entries
+      .filter((entry) => entry.isFile())
+      .map(pathOf)
+      .sort(),
+    skipped: entries
+      .filter((entry) => !entry.isFile() && !entry.isDirectory())
+      .map(pathOf)
+      .sort(),
+  };
+}
+
+/** Describes the entries a folder upload left out, naming the first few. */
+function describeSkipped(skipped: string[]): string {
+  const shown = skipped.slice(0, 5).map((path) => JSON.stringify(path));
+  const more = skipped.length > shown.length ? `, and ${skipped.length - shown.length} more` : '';
+  return (
+    `Skipped ${skipped.length} ${skipped.length === 1 ? 'entry that is' : 'entries that are'} ` +
+    `not a regular file (links, pipes, devices): ${shown.join(', ')}${more}.\n`
+  );
 }
 
 async function uploadFile(
