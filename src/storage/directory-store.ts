@@ -180,7 +180,13 @@ export class DirectoryStore implements ObjectStore {
         }
         let metadata = this.options.metadata.get(bucket, entry.key);
         if (metadata === undefined || !isFresh(metadata, entry)) {
-          metadata = await this.deriveMetadata(bucket, entry.key, entry.folder, entry.name);
+          metadata = await this.deriveMetadata(
+            bucket,
+            entry.key,
+            entry.folder,
+            entry.name,
+            metadata,
+          );
           if (metadata === undefined) continue;
         }
         yield toInfo(metadata, entry.mtime);
@@ -369,24 +375,39 @@ export class DirectoryStore implements ObjectStore {
     file: ObjectFile,
     stats: BigIntStats,
   ): Promise<ObjectInfo> {
-    const size = Number(stats.size);
     const cached = this.options.metadata.get(bucket, key);
     if (cached !== undefined && isFresh(cached, stats)) {
       return toInfo(cached, new Date(Number(stats.mtimeMs)));
     }
-    // The file changed behind the store's back (through a mount), so what was set through the API
-    // no longer describes it.
+    const metadata = await this.rederive(bucket, key, file, stats, cached);
+    return toInfo(metadata, new Date(Number(stats.mtimeMs)));
+  }
+
+  /**
+   * Records new metadata for a file that changed behind the store's back (through a mount). What
+   * was set through the API (content type, user metadata) stays only when the content is provably
+   * the same, as after a chmod: the new MD5 equals the recorded one.
+   */
+  private async rederive(
+    bucket: string,
+    key: string,
+    file: ObjectFile,
+    stats: BigIntStats,
+    cached: ObjectMetadata | undefined,
+  ): Promise<ObjectMetadata> {
+    const etag = await this.derivedEtags.derive(file, stats);
+    const unchanged = cached !== undefined && cached.etag === etag;
     const metadata: ObjectMetadata = {
       key,
-      size,
+      size: Number(stats.size),
       mtimeNs: stats.mtimeNs.toString(),
       ctimeNs: stats.ctimeNs.toString(),
-      etag: await this.derivedEtags.derive(file, stats),
-      contentType: guessContentType(key),
-      userMetadata: null,
+      etag,
+      contentType: unchanged ? cached.contentType : guessContentType(key),
+      userMetadata: unchanged ? cached.userMetadata : null,
     };
     this.options.metadata.put(bucket, metadata);
-    return toInfo(metadata, new Date(Number(stats.mtimeMs)));
+    return metadata;
   }
 
   private async deriveMetadata(
@@ -394,6 +415,7 @@ export class DirectoryStore implements ObjectStore {
     key: string,
     folder: ContainedDirectory,
     name: string,
+    cached: ObjectMetadata | undefined,
   ): Promise<ObjectMetadata | undefined> {
     let opened;
     try {
@@ -403,17 +425,7 @@ export class DirectoryStore implements ObjectStore {
     }
     const { file, stats } = opened;
     try {
-      const metadata: ObjectMetadata = {
-        key,
-        size: Number(stats.size),
-        mtimeNs: stats.mtimeNs.toString(),
-        ctimeNs: stats.ctimeNs.toString(),
-        etag: await this.derivedEtags.derive(file, stats),
-        contentType: guessContentType(key),
-        userMetadata: null,
-      };
-      this.options.metadata.put(bucket, metadata);
-      return metadata;
+      return await this.rederive(bucket, key, file, stats, cached);
     } finally {
       file.close();
     }

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import {
+  chmod,
   mkdir,
   readdir,
   readFile,
@@ -126,6 +127,28 @@ describe('storage API', () => {
     const second = await server.api('/storage/download/from-run/same.txt');
     expect(await second.text()).toBe('jello');
     expect(second.headers.get('etag')).toBe(`"${md5('jello')}"`);
+  });
+
+  it('keeps the content type of an object a run only chmods', async () => {
+    await using server = await startTestServer();
+    const boundary = 'lyceum-test-boundary';
+    const body =
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="t.dat"\r\n` +
+      `Content-Type: text/x-custom\r\n\r\nhello\r\n--${boundary}--\r\n`;
+    const uploaded = await server.api('/storage/upload?key=typed.dat', {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(uploaded.status).toBe(200);
+    await chmod(join(server.bucketDir, 'typed.dat'), 0o640);
+    const kept = await server.api('/storage/download/typed.dat');
+    expect(kept.headers.get('content-type')).toBe('text/x-custom');
+
+    await writeFile(join(server.bucketDir, 'typed.dat'), 'other');
+    const replaced = await server.api('/storage/download/typed.dat');
+    expect(replaced.headers.get('content-type')).toBe('application/octet-stream');
+    expect(replaced.headers.get('etag')).toBe(`"${md5('other')}"`);
   });
 
   it('gives a large file written through the mount a version ETag without reading it', async () => {
