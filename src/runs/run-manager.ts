@@ -233,7 +233,9 @@ export class RunManager {
 
       // A run resumed before it was seen running started when the engine says, not now.
       const engineStart =
-        resumed && record.startedAt === null ? await launched.startedAt?.() : undefined;
+        resumed && record.startedAt === null
+          ? await launched.startedAt?.().catch(() => undefined)
+          : undefined;
       const startedAt = record.startedAt ?? (engineStart ?? this.now()).toISOString();
       repository.markStatus(record.id, 'running', startedAt);
       log.info('Started run');
@@ -309,8 +311,9 @@ export class RunManager {
       const stopped = this.stopMessage(record, stopReason) ?? message;
       return { status: stopReason, returnCode: null, error: stopped };
     }
-    if (error instanceof RunTimedOutError)
+    if (error instanceof RunTimedOutError) {
       return { status: 'timeout', returnCode: null, error: message };
+    }
     if (error instanceof CommandNotRunnableError) {
       return { status: 'failed', returnCode: error.returnCode, error: message };
     }
