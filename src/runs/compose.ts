@@ -259,22 +259,25 @@ export class ComposeRunner implements Runner {
   }
 }
 
+/** Returns the engine's times of the containers that have one, from `timeOf`, in milliseconds. */
+async function knownTimes(
+  containers: readonly ManagedContainer[],
+  timeOf: (container: ManagedContainer) => Promise<Date | undefined>,
+): Promise<number[]> {
+  const times = await Promise.all(
+    containers.map((container) => timeOf(container).catch(() => undefined)),
+  );
+  return times.flatMap((time) => (time === undefined ? [] : [time.getTime()]));
+}
+
 /** Returns the time the last of the containers exited, or undefined when none has a time. */
 async function lastExitTime(containers: readonly ManagedContainer[]): Promise<Date | undefined> {
-  const times = await Promise.all(
-    containers.map((container) => exitTime(container).catch(() => undefined)),
-  );
-  const known = times.filter((time): time is Date => time !== undefined);
-  if (known.length === 0) return undefined;
-  return new Date(Math.max(...known.map((time) => time.getTime())));
+  const times = await knownTimes(containers, exitTime);
+  return times.length === 0 ? undefined : new Date(Math.max(...times));
 }
 
 /** Returns the time the first of the containers started, or undefined when none has a time. */
 async function firstStartTime(containers: readonly ManagedContainer[]): Promise<Date | undefined> {
-  const times = await Promise.all(
-    containers.map((container) => startTime(container).catch(() => undefined)),
-  );
-  const known = times.filter((time): time is Date => time !== undefined);
-  if (known.length === 0) return undefined;
-  return new Date(Math.min(...known.map((time) => time.getTime())));
+  const times = await knownTimes(containers, startTime);
+  return times.length === 0 ? undefined : new Date(Math.min(...times));
 }

@@ -136,7 +136,14 @@ function canonicalResource(request: SignableRequest): string {
   const subresources = parseQuery(request.rawQuery)
     .map(([name, value], index) => ({ name, value, bare: !written[index]!.includes('=') }))
     .filter(({ name }) => SIGNED_SUBRESOURCES.has(name))
-    .sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0))
+    .sort((left, right) => compareNames(left.name, right.name))
     .map(({ name, value, bare }) => (bare ? name : `${name}=${value}`));
   return request.rawPath + (subresources.length === 0 ? '' : `?${subresources.join('&')}`);
+}
+
+/** Orders names by their UTF-16 code units, as the signing clients sort sub-resources. */
+function compareNames(left: string, right: string): number {
+  if (left < right) return -1;
+  if (left > right) return 1;
+  return 0;
 }
