@@ -231,7 +231,7 @@ export class RunManager {
       active.launched = launched;
       if (this.detached) return;
 
-      // A run resumed before it was seen running started when the engine says, not now.
+      // A run resumed before it was seen running started at the engine's start time, not now.
       const engineStart =
         resumed && record.startedAt === null
           ? await launched.startedAt?.().catch(() => undefined)

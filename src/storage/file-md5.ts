@@ -21,8 +21,8 @@ export async function md5OfFile(handle: PositionalReader, length: number): Promi
   const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(length, 1)));
   let position = 0;
   while (position < length) {
-    const wanted = Math.min(buffer.length, length - position);
-    const { bytesRead } = await handle.read(buffer, 0, wanted, position);
+    const chunkLength = Math.min(buffer.length, length - position);
+    const { bytesRead } = await handle.read(buffer, 0, chunkLength, position);
     if (bytesRead === 0) break;
     hash.update(buffer.subarray(0, bytesRead));
     position += bytesRead;

@@ -142,8 +142,8 @@ describe('storage API', () => {
     });
     expect(uploaded.status).toBe(200);
     await chmod(join(server.bucketDir, 'typed.dat'), 0o640);
-    const kept = await server.api('/storage/download/typed.dat');
-    expect(kept.headers.get('content-type')).toBe('text/x-custom');
+    const afterChmod = await server.api('/storage/download/typed.dat');
+    expect(afterChmod.headers.get('content-type')).toBe('text/x-custom');
 
     await writeFile(join(server.bucketDir, 'typed.dat'), 'other');
     const replaced = await server.api('/storage/download/typed.dat');
@@ -155,7 +155,7 @@ describe('storage API', () => {
     await using server = await startTestServer();
     await mkdir(join(server.bucketDir, 'from-run'), { recursive: true });
     const path = join(server.bucketDir, 'from-run', 'sparse.bin');
-    // 4 TiB of holes: hashing it would take hours, so the listing answers only if nothing reads it.
+    // 4 TiB of holes: hashing it would take hours, so the listing returns only if nothing reads it.
     await writeFile(path, '');
     await truncate(path, 4 * 1024 ** 4);
     const listing = (await (await server.api('/storage/list-files?prefix=from-run/')).json()) as {

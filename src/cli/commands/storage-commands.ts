@@ -211,11 +211,11 @@ async function listFiles(root: string): Promise<{ regular: string[]; skipped: st
 
 /** Describes the entries a folder upload left out, naming the first few. */
 function describeSkipped(skipped: string[]): string {
-  const shown = skipped.slice(0, 5).map((path) => JSON.stringify(path));
-  const more = skipped.length > shown.length ? `, and ${skipped.length - shown.length} more` : '';
+  const named = skipped.slice(0, 5).map((path) => JSON.stringify(path));
+  const more = skipped.length > named.length ? `, and ${skipped.length - named.length} more` : '';
   return (
     `Skipped ${skipped.length} ${skipped.length === 1 ? 'entry that is' : 'entries that are'} ` +
-    `not a regular file (links, pipes, devices): ${shown.join(', ')}${more}.\n`
+    `not a regular file (links, pipes, devices): ${named.join(', ')}${more}.\n`
   );
 }
 

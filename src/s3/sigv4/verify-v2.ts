@@ -141,7 +141,7 @@ function canonicalResource(request: SignableRequest): string {
   return request.rawPath + (subresources.length === 0 ? '' : `?${subresources.join('&')}`);
 }
 
-/** Orders names by their UTF-16 code units, as the signing clients sort sub-resources. */
+/** Orders names by UTF-16 code units, which for the ASCII sub-resource names is byte order. */
 function compareNames(left: string, right: string): number {
   if (left < right) return -1;
   if (left > right) return 1;
