@@ -33,6 +33,15 @@ describe('DownloadFile', () => {
     expect(reported).toEqual([2, 3]);
   });
 
+  it('hands written data to the disk while the download goes on', async () => {
+    const path = join(dir, 'flushed.bin');
+    const file = new DownloadFile(path, () => undefined, 4);
+    const chunks = Array.from({ length: 6 }, (_, index) => Buffer.from(`chunk ${index};`));
+    await pipeline(Readable.from(chunks), file);
+    expect(file.flushesStarted).toBeGreaterThan(0);
+    expect(await readFile(path, 'utf8')).toBe(chunks.join(''));
+  });
+
   it('closes the file when the body fails', async () => {
     const before = openDescriptors();
     const body = new Readable({ read() {} });
