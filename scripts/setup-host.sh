@@ -89,6 +89,12 @@ start_docker_engine() {
   if is_dockerd_running; then
     log "Docker engine: dockerd is running but not ready yet, waiting"
   else
+    # A dockerd that died without cleaning up (killed, or the machine stopped) leaves its pid
+    # file behind, and a new dockerd refuses to start while the file is there.
+    if [[ -e "$DOCKERD_PID_FILE" ]]; then
+      log "Docker engine: removing the stale pid file $DOCKERD_PID_FILE (no dockerd has that pid)"
+      rm -f "$DOCKERD_PID_FILE"
+    fi
     log "Docker engine: starting dockerd, log in $DOCKERD_LOG"
     # setsid and nohup detach dockerd from this script's session and terminal. The
     # redirections keep it from holding this script's stdout open, so a caller that pipes
