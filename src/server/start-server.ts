@@ -22,7 +22,9 @@ import { DirectoryStore } from '../storage/directory-store.js';
 import { MultipartUploads } from '../storage/multipart-uploads.js';
 import { MetadataIndex } from '../storage/metadata-index.js';
 import {
+  createDataDir,
   ensureDefaultAccount,
+  issueFirstStartKey,
   lockDataDir,
   prepareDataDir,
   readServerId,
@@ -51,8 +53,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: process.env.LYCEUM_LOG_LEVEL ?? 'info' });
   const layout = dataDirLayout(config.dataDir);
-  await prepareDataDir(layout);
+  await createDataDir(layout);
   const unlock = await lockDataDir(layout);
+  await prepareDataDir(layout);
   const db = openDatabase(layout.database);
   const accounts = new AccountRegistry(db);
   const store = new DirectoryStore({
@@ -63,7 +66,7 @@ export async function startServer(
   });
   await store.init();
 
-  const created = await ensureDefaultAccount(accounts, layout);
+  await ensureDefaultAccount(accounts, layout);
   for (const account of accounts.list()) await store.createBucket(account.bucketName);
 
   const serverId = await readServerId(layout);
@@ -150,6 +153,7 @@ export async function startServer(
     });
   publicUrl ||= listenedUrl(app, config.host);
   await writeFile(layout.localUrl, `${publicUrl}\n`, { mode: 0o600 });
+  const firstApiKey = issueFirstStartKey(accounts);
   logger.info({ address, dataDir: config.dataDir }, 'Lyceum server listening');
 
   let closed: Promise<void> | undefined;
@@ -171,7 +175,7 @@ export async function startServer(
     url: publicUrl,
     s3Url: s3.localUrl,
     s3GatewayUrl: s3.gatewayUrl,
-    firstApiKey: created?.apiKey,
+    firstApiKey,
     close,
     [Symbol.asyncDispose]: close,
   };

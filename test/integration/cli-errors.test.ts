@@ -2,6 +2,9 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { resolveServerConfig } from '../../src/config/server-config.js';
+import { startServer } from '../../src/server/start-server.js';
 import { startTestServer } from '../docker/support/test-server.js';
 
 describe('lyceum CLI errors', () => {
@@ -346,9 +349,24 @@ describe('lyceum CLI setup errors', () => {
       ]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain(`Another lyceum server (pid ${other.pid})`);
+      await write(join(server.dataDir, 'kept.txt'), 'kept');
+      const upload = await server.cli(['storage', 'load', 'kept.txt']);
+      expect(upload.stderr).toBe('');
+      expect(upload.exitCode).toBe(0);
     } finally {
       other.kill();
     }
+  });
+
+  it('prints the first key after a failed first start', async () => {
+    await using server = await startTestServer();
+    const port = new URL(server.url).port;
+    const dataDir = join(server.dataDir, 'second');
+    const failed = await server.cli(['server', '--data-dir', dataDir, '--port', port]);
+    expect(failed.exitCode).toBe(1);
+    const config = resolveServerConfig({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir }, {});
+    await using second = await startServer(config, { logger: pino({ level: 'silent' }) });
+    expect(second.firstApiKey).toMatch(/^lk_/);
   });
 
   it('explains a port in use', async () => {
