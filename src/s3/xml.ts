@@ -12,6 +12,8 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: true,
+  // Decodes character references such as &#34;, which rclone writes for the quotes of ETags.
+  htmlEntities: true,
   isArray: (name) => ['Part', 'Object'].includes(name),
 });
 
