@@ -62,6 +62,12 @@ async function handle(
     const account = options.accounts.findById(auth.accountId);
     if (account === undefined) throw s3Errors.invalidAccessKeyId();
     if (bucket !== undefined && bucket !== account.bucketName) {
+      if (key === undefined && signable.method === 'PUT') {
+        throw s3Errors.accessDenied(
+          `Each account has one bucket, ${account.bucketName}, and no other bucket can be ` +
+            'created; store objects under a prefix of that bucket instead.',
+        );
+      }
       throw options.accounts.findByBucket(bucket) === undefined
         ? s3Errors.noSuchBucket(bucket)
         : s3Errors.accessDenied();

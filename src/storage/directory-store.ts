@@ -3,12 +3,19 @@ import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink } from 'node:fs/pro
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import mime from 'mime-types';
-import { ConflictError, NotFoundError } from '../errors/index.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
 import { grantSharedAccess } from './bucket-permissions.js';
 import { ContainedDirectory, EscapedBucketError } from './contained-directory.js';
 import { NotRegularFileError, ObjectFile } from './object-file.js';
 import { DerivedEtags } from './derived-etags.js';
 import { FolderSyncs } from './folder-syncs.js';
+import {
+  describeFolder,
+  folderInfo,
+  isFolderMarker,
+  markerSegments,
+  removeFolderIfEmpty,
+} from './folder-markers.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { MetadataIndex, ObjectMetadata } from './metadata-index.js';
 import { compareKeys, validateObjectKey } from './object-key.js';
@@ -100,6 +107,10 @@ export class DirectoryStore implements ObjectStore {
         if (settled) throw new Error('Staged object was already committed or discarded.');
         settled = true;
         try {
+          if (isFolderMarker(key)) {
+            await unlink(file.path);
+            return this.createFolder(bucket, key, file.size);
+          }
           return await this.publish(bucket, key, file.path, file.md5, commitOptions);
         } catch (error) {
           await unlink(file.path).catch(() => undefined);
@@ -120,12 +131,13 @@ export class DirectoryStore implements ObjectStore {
     body: Readable,
     options: WriteOptions = {},
   ): Promise<ObjectInfo> {
-    validateObjectKey(key);
+    if (!isFolderMarker(key)) validateObjectKey(key);
     const staged = await this.stage(bucket, body, options);
     return staged.commit(key, options);
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
+    if (isFolderMarker(key)) return describeFolder(this.bucketRoot(bucket), key);
     const { file, stats } = this.openObject(bucket, key);
     try {
       return await this.describe(bucket, key, file, stats);
@@ -139,6 +151,11 @@ export class DirectoryStore implements ObjectStore {
     key: string,
     chooseRange?: (size: number) => ByteRange | undefined,
   ): Promise<ObjectRead & { range: ByteRange | undefined }> {
+    if (isFolderMarker(key)) {
+      const info = await describeFolder(this.bucketRoot(bucket), key);
+      const content = Buffer.alloc(0);
+      return { info, body: Readable.from([]), content, range: chooseRange?.(0) };
+    }
     const { file, stats } = this.openObject(bucket, key);
     try {
       const info = await this.describe(bucket, key, file, stats);
@@ -197,6 +214,10 @@ export class DirectoryStore implements ObjectStore {
   }
 
   async delete(bucket: string, key: string): Promise<void> {
+    if (isFolderMarker(key)) {
+      await removeFolderIfEmpty(this.bucketRoot(bucket), key);
+      return;
+    }
     validateObjectKey(key);
     const segments = key.split('/');
     const name = segments.pop()!;
@@ -320,6 +341,26 @@ export class DirectoryStore implements ObjectStore {
       });
     } finally {
       if (folder !== root) folder.closeNow();
+    }
+  }
+
+  /**
+   * Creates the folder that a folder marker's key names, with the folders above it. A marker
+   * with content cannot be a folder, so it is rejected.
+   */
+  private async createFolder(bucket: string, key: string, size: number): Promise<ObjectInfo> {
+    if (size !== 0) {
+      throw new InvalidInputError(
+        `Key ${JSON.stringify(key)} ends in "/", so it names a folder, and a folder has no ` +
+          `content, but the body has ${size} bytes; send an empty body, or a key without the final "/".`,
+      );
+    }
+    const root = this.bucketRoot(bucket);
+    const folder = this.openParentForWrite(root, markerSegments(key), key);
+    try {
+      return folderInfo(key, new Date(Number((await folder.stat()).mtimeMs)));
+    } finally {
+      folder.closeNow();
     }
   }
 

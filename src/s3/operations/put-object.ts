@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { isFolderMarker } from '../../storage/folder-markers.js';
 import { validateObjectKey } from '../../storage/object-key.js';
 import { checkedBody } from '../request-body.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
@@ -10,7 +11,7 @@ export async function putObject(
   response: ServerResponse,
   context: S3Context,
 ): Promise<void> {
-  const key = validateObjectKey(request.key!);
+  const key = isFolderMarker(request.key!) ? request.key! : validateObjectKey(request.key!);
   const body = checkedBody(request);
   const staged = await context.store.stage(request.bucket!, body.stream, {
     maxBytes: context.maxUploadBytes,

@@ -119,6 +119,17 @@ function parseAuthorization(request: SignableRequest): ParsedAuthorization {
       'Signature Version 2 is not supported; sign requests with SigV4.',
     );
   }
+  if (
+    request.method === 'POST' &&
+    request.headers['content-type']?.toLowerCase().startsWith('multipart/form-data')
+  ) {
+    throw new S3Error(
+      'NotImplemented',
+      501,
+      'Uploads through an HTML form POST (presigned POST policies) are not implemented by this ' +
+        'server; use a presigned PUT URL instead.',
+    );
+  }
   throw s3Errors.accessDenied(
     'Anonymous requests are not allowed; sign the request with SigV4 credentials.',
   );

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import Database from 'better-sqlite3';
 import {
+  CreateBucketCommand,
   GetObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
@@ -188,6 +189,30 @@ describe('S3 endpoint security', () => {
     const response = await fetch(`${credentials.endpoint}/${credentials.bucket_name}?list-type=2`);
     expect(response.status).toBe(403);
     expect(await response.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
+  it('rejects form POST uploads', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const form = new FormData();
+    form.set('key', 'posted.txt');
+    form.set('file', new Blob(['posted']), 'posted.txt');
+    const response = await fetch(`${credentials.endpoint}/${credentials.bucket_name}`, {
+      method: 'POST',
+      body: form,
+    });
+    const text = await response.text();
+    expect(response.status).toBe(501);
+    expect(text).toContain('<Code>NotImplemented</Code>');
+    expect(text).toContain('use a presigned PUT URL');
+  });
+
+  it('rejects creating another bucket', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const error = sdkClient(credentials).send(new CreateBucketCommand({ Bucket: 'new-bucket' }));
+    await expect(error).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(error).rejects.toThrow(`Each account has one bucket, ${credentials.bucket_name}`);
   });
 
   it('rejects a skewed clock', async () => {
