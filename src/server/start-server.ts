@@ -126,6 +126,12 @@ export async function startServer(
     throw explainListenError(error, config.host, config.s3Port, '--s3-port');
   });
   s3ForRuns.url = config.s3PublicUrlForRuns ?? s3.gatewayUrl;
+  if (s3ForRuns.url === undefined) {
+    logger.warn(
+      'Found no Docker bridge gateway (is the Docker engine running?), so the S3 endpoint listens ' +
+        'on this host only and Python runs cannot start; start the engine, then restart the server',
+    );
+  }
   const housekeeping = startHousekeeping({ uploads, credentials, config, logger });
 
   await runs.recover().catch((error: unknown) => {

@@ -140,6 +140,7 @@ describe('unreachable engine', () => {
       expect(run.exitCode).toBe(125);
       expect(run.stderr).toContain('DOCKER_HOST=unix:///tmp/lyceum-no-engine.sock');
       expect(run.stderr).toContain('start it');
+      expect(await server.log()).toContain('Found no Docker bridge gateway');
     } finally {
       if (previous === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = previous;
