@@ -79,4 +79,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE object_metadata ADD COLUMN ctime_ns TEXT;
   `,
+  `
+  ALTER TABLE object_metadata ADD COLUMN checksums TEXT;
+  `,
 ];

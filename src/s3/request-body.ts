@@ -9,8 +9,11 @@ import { AwsChunkedDecoder } from './sigv4/aws-chunked-decoder.js';
 /** A request body as the object's bytes, with the checks to run once it has been read. */
 export interface CheckedBody {
   stream: Readable;
-  /** Throws BadDigest, XAmzContentSHA256Mismatch or IncompleteBody when the body was not as declared. */
-  verify(): Promise<void>;
+  /**
+   * Throws BadDigest, XAmzContentSHA256Mismatch or IncompleteBody when the body was not as
+   * declared. Returns the verified `x-amz-checksum-*` values by header name.
+   */
+  verify(): Promise<Record<string, string>>;
 }
 
 /**
@@ -74,7 +77,7 @@ export function checkedBody(request: S3Request): CheckedBody {
           );
         }
       }
-      await verifyChecksums(checksums, decoder);
+      return verifyChecksums(checksums, decoder);
     },
   };
 }
@@ -82,7 +85,8 @@ export function checkedBody(request: S3Request): CheckedBody {
 async function verifyChecksums(
   checksums: { entry: ReturnType<typeof expectedChecksums>[number]; running: RunningChecksum }[],
   decoder: AwsChunkedDecoder | undefined,
-): Promise<void> {
+): Promise<Record<string, string>> {
+  const verified: Record<string, string> = {};
   for (const { entry, running } of checksums) {
     const expected = entry.value ?? decoder?.trailers.get(entry.header);
     if (expected === undefined) {
@@ -91,5 +95,7 @@ async function verifyChecksums(
       );
     }
     if ((await running.digestBase64()) !== expected) throw s3Errors.badDigest(entry.header);
+    if (entry.algorithm !== 'md5') verified[entry.header.toLowerCase()] = expected;
   }
+  return verified;
 }

@@ -335,6 +335,7 @@ export class DirectoryStore implements ObjectStore {
           etag: options.etag ?? md5,
           contentType: options.contentType ?? guessContentType(key),
           userMetadata: options.userMetadata ?? null,
+          checksums: options.checksums ?? null,
         };
         this.options.metadata.put(bucket, metadata);
         return toInfo(metadata, new Date(Number(stats.mtimeMs)));
@@ -426,8 +427,8 @@ export class DirectoryStore implements ObjectStore {
 
   /**
    * Records new metadata for a file that changed behind the store's back (through a mount). What
-   * was set through the API (content type, user metadata) stays only when the content is provably
-   * the same, as after a chmod: the new MD5 equals the recorded one.
+   * was set through the API (content type, user metadata, checksums) stays only when the content
+   * is provably the same, as after a chmod: the new MD5 equals the recorded one.
    */
   private async rederive(
     bucket: string,
@@ -446,6 +447,7 @@ export class DirectoryStore implements ObjectStore {
       etag,
       contentType: unchanged ? cached.contentType : guessContentType(key),
       userMetadata: unchanged ? cached.userMetadata : null,
+      checksums: unchanged ? cached.checksums : null,
     };
     this.options.metadata.put(bucket, metadata);
     return metadata;
@@ -498,6 +500,7 @@ function toInfo(metadata: ObjectMetadata, lastModified: Date): ObjectInfo {
     etag: metadata.etag,
     contentType: metadata.contentType ?? guessContentType(metadata.key),
     userMetadata: metadata.userMetadata ?? {},
+    checksums: metadata.checksums ?? {},
   };
 }
 

@@ -55,6 +55,7 @@ export function folderInfo(key: string, lastModified: Date): ObjectInfo {
     etag: EMPTY_MD5,
     contentType: FOLDER_CONTENT_TYPE,
     userMetadata: {},
+    checksums: {},
   };
 }
 

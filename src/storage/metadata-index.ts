@@ -14,6 +14,8 @@ export interface ObjectMetadata {
   etag: string;
   contentType: string | null;
   userMetadata: Record<string, string> | null;
+  /** The checksums an upload declared and the server verified, by header name, such as x-amz-checksum-crc32. */
+  checksums: Record<string, string> | null;
 }
 
 interface MetadataRow {
@@ -24,6 +26,7 @@ interface MetadataRow {
   etag: string;
   content_type: string | null;
   user_metadata: string | null;
+  checksums: string | null;
 }
 
 /** Object metadata kept in SQLite, outside every bucket directory, so runs never see it. */
@@ -36,16 +39,17 @@ export class MetadataIndex {
 
   constructor(db: SqliteDatabase) {
     this.selectOne = db.prepare<[string, string], MetadataRow>(
-      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key = ?',
+      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums FROM object_metadata WHERE bucket = ? AND key = ?',
     );
     this.selectRange = db.prepare<[string, string, string], MetadataRow>(
-      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
+      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
     );
     this.upsert = db.prepare(
-      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata)
-       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @etag, @contentType, @userMetadata)
+      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums)
+       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @etag, @contentType, @userMetadata, @checksums)
        ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-         ctime_ns = excluded.ctime_ns, etag = excluded.etag, content_type = excluded.content_type, user_metadata = excluded.user_metadata`,
+         ctime_ns = excluded.ctime_ns, etag = excluded.etag, content_type = excluded.content_type,
+         user_metadata = excluded.user_metadata, checksums = excluded.checksums`,
     );
     this.deleteOne = db.prepare('DELETE FROM object_metadata WHERE bucket = ? AND key = ?');
     this.deleteRange = db.prepare(
@@ -77,6 +81,7 @@ export class MetadataIndex {
       etag: metadata.etag,
       contentType: metadata.contentType,
       userMetadata: metadata.userMetadata === null ? null : JSON.stringify(metadata.userMetadata),
+      checksums: metadata.checksums === null ? null : JSON.stringify(metadata.checksums),
     });
   }
 
@@ -104,5 +109,7 @@ function fromRow(row: MetadataRow): ObjectMetadata {
     contentType: row.content_type,
     userMetadata:
       row.user_metadata === null ? null : (JSON.parse(row.user_metadata) as Record<string, string>),
+    checksums:
+      row.checksums === null ? null : (JSON.parse(row.checksums) as Record<string, string>),
   };
 }

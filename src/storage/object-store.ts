@@ -8,6 +8,8 @@ export interface ObjectInfo {
   etag: string;
   contentType: string;
   userMetadata: Record<string, string>;
+  /** The whole object's checksums that its upload declared and the server verified, by header name. */
+  checksums: Record<string, string>;
 }
 
 /** An inclusive byte range of an object, as resolved from a Range header. */
@@ -30,6 +32,8 @@ export interface WriteOptions {
   maxBytes?: number | undefined;
   /** The ETag to record in place of the content's MD5, such as a multipart upload's `md5-N`. */
   etag?: string | undefined;
+  /** Verified checksums of the whole content to keep with the object, by header name. */
+  checksums?: Record<string, string> | undefined;
 }
 
 export interface ListOptions {

@@ -82,6 +82,16 @@ function respond(
   };
   if (range === undefined) {
     headers['content-length'] = info.size;
+    // As in S3, checksums are sent when the client asks for them, and only for the whole object.
+    const checksums = Object.entries(info.checksums);
+    if (
+      request.headers['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED' &&
+      checksums.length > 0
+    ) {
+      Object.assign(headers, Object.fromEntries(checksums), {
+        'x-amz-checksum-type': 'FULL_OBJECT',
+      });
+    }
   } else {
     headers['content-length'] = range.end - range.start + 1;
     headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;

@@ -11,7 +11,6 @@ import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
 import type { S3Context } from './object-context.js';
-import { echoedChecksums } from './put-object.js';
 
 export async function createMultipartUpload(
   request: S3Request,
@@ -55,8 +54,11 @@ export async function uploadPart(
     );
   }
   const body = checkedBody(request);
-  const part = await context.uploads.putPart(upload, partNumber, body.stream, () => body.verify());
-  send(response, request, 200, { etag: `"${part.etag}"`, ...echoedChecksums(request) });
+  let checksums: Record<string, string> = {};
+  const part = await context.uploads.putPart(upload, partNumber, body.stream, async () => {
+    checksums = await body.verify();
+  });
+  send(response, request, 200, { etag: `"${part.etag}"`, ...checksums });
 }
 
 export async function completeMultipartUpload(

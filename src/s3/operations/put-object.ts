@@ -16,8 +16,9 @@ export async function putObject(
   const staged = await context.store.stage(request.bucket!, body.stream, {
     maxBytes: context.maxUploadBytes,
   });
+  let checksums: Record<string, string>;
   try {
-    await body.verify();
+    checksums = await body.verify();
   } catch (error) {
     await staged.discard();
     throw error;
@@ -25,18 +26,7 @@ export async function putObject(
   const info = await staged.commit(key, {
     contentType: request.headers['content-type'],
     userMetadata: userMetadataFrom(request.headers),
+    checksums,
   });
-  send(response, request, 200, { etag: `"${info.etag}"`, ...echoedChecksums(request) });
-}
-
-/** Returns the `x-amz-checksum-*` headers the client sent, which S3 echoes on success. */
-export function echoedChecksums(request: S3Request): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(request.headers).filter(
-      (entry): entry is [string, string] =>
-        entry[0].startsWith('x-amz-checksum-') &&
-        entry[0] !== 'x-amz-checksum-type' &&
-        entry[1] !== undefined,
-    ),
-  );
+  send(response, request, 200, { etag: `"${info.etag}"`, ...checksums });
 }

@@ -94,6 +94,60 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
   });
 
+  it('returns stored checksums on request', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const sha256 = createHash('sha256').update('checked').digest('base64');
+
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'sum.txt',
+        Body: 'checked',
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    expect(put.ChecksumSHA256).toBe(sha256);
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket, Key: 'sum.txt', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumSHA256).toBe(sha256);
+    expect(head.ChecksumType).toBe('FULL_OBJECT');
+    const get = await s3.send(
+      new GetObjectCommand({ Bucket, Key: 'sum.txt', ChecksumMode: 'ENABLED' }),
+    );
+    expect(get.ChecksumSHA256).toBe(sha256);
+    expect(await get.Body!.transformToString()).toBe('checked');
+
+    const plain = await s3.send(new HeadObjectCommand({ Bucket, Key: 'sum.txt' }));
+    expect(plain.ChecksumSHA256).toBeUndefined();
+    const ranged = await s3.send(
+      new GetObjectCommand({ Bucket, Key: 'sum.txt', Range: 'bytes=0-2', ChecksumMode: 'ENABLED' }),
+    );
+    expect(ranged.ChecksumSHA256).toBeUndefined();
+    expect(await ranged.Body!.transformToString()).toBe('che');
+  });
+
+  it('drops checksums of a file a run rewrote', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'sum.txt', Body: 'before', ChecksumAlgorithm: 'SHA256' }),
+    );
+
+    await writeFile(join(server.bucketDir, 'sum.txt'), 'after, longer');
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket, Key: 'sum.txt', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumSHA256).toBeUndefined();
+    const get = await s3.send(new GetObjectCommand({ Bucket, Key: 'sum.txt' }));
+    expect(await get.Body!.transformToString()).toBe('after, longer');
+  });
+
   it('serves ranges on HeadObject', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
