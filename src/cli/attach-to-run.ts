@@ -1,5 +1,5 @@
 import type { CliContext } from './cli-context.js';
-import { exitCodeFor, followRun } from './run-stream.js';
+import { exitCodeFor, followRun, type JobFinished } from './run-stream.js';
 
 /**
  * Streams a run's output to stdout until it ends and returns the exit code the CLI should end with.
@@ -42,19 +42,27 @@ export async function attachToRun(
       );
       return 1;
     }
-    if (
-      finished.status === 'system_failure' ||
-      finished.status === 'timeout' ||
-      finished.status === 'aborted'
-    ) {
-      context.stderr.write(
-        `Run ${runId} ended as ${finished.status}: ${finished.error ?? 'no details'}\n`,
-      );
-    } else if (finished.status === 'failed' && finished.error) {
-      context.stderr.write(`Run ${runId} failed: ${finished.error}\n`);
-    }
-    return exitCodeFor(finished);
+    return reportRunEnd(context, runId, finished);
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+}
+
+/**
+ * Writes the reason an ended run did not complete to stderr: the error of a timeout, an abort, a
+ * system failure or a failure with a message. Returns the exit code the CLI ends with for the run.
+ */
+export function reportRunEnd(context: CliContext, runId: string, finished: JobFinished): number {
+  if (
+    finished.status === 'system_failure' ||
+    finished.status === 'timeout' ||
+    finished.status === 'aborted'
+  ) {
+    context.stderr.write(
+      `Run ${runId} ended as ${finished.status}: ${finished.error ?? 'no details'}\n`,
+    );
+  } else if (finished.status === 'failed' && finished.error) {
+    context.stderr.write(`Run ${runId} failed: ${finished.error}\n`);
+  }
+  return exitCodeFor(finished);
 }

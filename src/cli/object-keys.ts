@@ -3,13 +3,17 @@ import { validateFolderPrefix, validateObjectKey } from '../storage/object-key.j
 
 /**
  * Checks the key of one object before it goes into a URL, where "." and ".." segments would be
- * resolved away and name another object. A key that ends with "/" names a folder.
+ * resolved away and name another object. A key that ends with "/" names a folder, and the error
+ * for it ends with `folderAdvice`, the command to run on the folder instead.
  */
-export function checkObjectKey(key: string): string {
+export function checkObjectKey(
+  key: string,
+  folderAdvice = `"lyceum storage ls ${key}" lists the objects in it.`,
+): string {
   if (key.endsWith('/') && key.replace(/\/+$/, '') !== '') {
     throw new InvalidInputError(
       `Key ${JSON.stringify(key)} ends with "/", so it names a folder; give the key of one object. ` +
-        `"lyceum storage ls ${key}" lists the objects in it.`,
+        folderAdvice,
     );
   }
   return validateObjectKey(key);

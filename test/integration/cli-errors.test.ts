@@ -37,6 +37,27 @@ describe('lyceum CLI errors', () => {
     expect(listing.stdout).not.toContain('in/a.txt');
   });
 
+  it('uploads a file into a folder key ending in a slash', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'data.csv'), 'a,b');
+    const result = await server.cli(['storage', 'load', 'data.csv', '--key', 'data/', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([expect.objectContaining({ key: 'data/data.csv' })]);
+    const listing = await server.cli(['storage', 'ls', '-r', '--json']);
+    const keys = (JSON.parse(listing.stdout) as { key: string }[]).map((item) => item.key);
+    expect(keys).toEqual(['data/data.csv']);
+  });
+
+  it('uploads a folder under a key prefix ending in a slash', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.dataDir, 'inputs'));
+    await writeFile(join(server.dataDir, 'inputs', 'a.txt'), 'a');
+    const result = await server.cli(['storage', 'load', 'inputs', '-r', '--key', 'in/', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const stored = JSON.parse(result.stdout) as { key: string }[];
+    expect(stored.map((item) => item.key)).toEqual(['in/a.txt']);
+  });
+
   it('uploads many files in order', async () => {
     await using server = await startTestServer();
     await mkdir(join(server.dataDir, 'many'));
@@ -159,6 +180,18 @@ describe('lyceum CLI errors', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('names a folder');
     expect(result.stderr).toContain('lyceum storage ls results/');
+  });
+
+  it('points rm of a folder at rmdir', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'ds/sub/x.txt']);
+    const result = await server.cli(['storage', 'rm', 'ds/sub/']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('"ds/sub/" ends with "/", so it names a folder');
+    expect(result.stderr).toContain('"lyceum storage rmdir ds/sub/" deletes the folder');
+    const listing = await server.cli(['storage', 'ls', '-r', '--json']);
+    expect(JSON.parse(listing.stdout)).toEqual([expect.objectContaining({ key: 'ds/sub/x.txt' })]);
   });
 
   it('downloads keys with dots in their names', async () => {

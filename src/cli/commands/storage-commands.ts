@@ -1,12 +1,18 @@
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import type { CliContext } from '../cli-context.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { printResult } from '../cli-context.js';
-import { DownloadFile } from '../download-file.js';
+import {
+  downloadTarget,
+  partialPath,
+  saveToFile,
+  signalExitCode,
+  writeToStdout,
+  type SavedDownload,
+} from '../download-output.js';
 import { formatBytes } from '../format-bytes.js';
 import { checkFolderPrefix, checkListPrefix, checkObjectKey, encodeKey } from '../object-keys.js';
 
@@ -51,7 +57,10 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .command('load')
     .description('Upload a file, or a folder with -r')
     .argument('<path>', 'local file or folder')
-    .option('--key <key>', 'destination key (for a folder: the key prefix)')
+    .option(
+      '--key <key>',
+      'destination key, or a folder ending in "/" that gets the file name (with -r: the key prefix)',
+    )
     .option('-r, --recursive', 'upload a folder and everything in it')
     .option('--json', 'print the stored keys as JSON')
     .action(
@@ -93,26 +102,32 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .argument('<key>', 'the object key')
     .option(
       '-o, --output <path>',
-      "file or existing folder to write to (default: the key's file name)",
+      "file or existing folder to write to, or - for stdout (default: the key's file name)",
     )
     .action(async (key: string, options: { output?: string }) => {
       checkObjectKey(key);
+      if (options.output === '-') {
+        const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
+        process.exitCode = await writeToStdout(response, context.stdout);
+        return;
+      }
       const target = await downloadTarget(key, options.output);
       const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
       const total = Number(response.headers['content-length'] ?? 0);
       const { TransferProgress } = await import('../progress.js');
       const progress = new TransferProgress('Downloading', total, context.stderr);
-      const partial = `${target}.lyceum-part`;
+      let download: SavedDownload;
       try {
-        await pipeline(response, new DownloadFile(partial, (bytes) => progress.advance(bytes)));
-        await rename(partial, target);
-      } catch (error) {
-        await rm(partial, { force: true });
-        throw error;
+        download = await saveToFile(response, target, (bytes) => progress.advance(bytes));
       } finally {
         progress.stop();
       }
-      context.stderr.write(`Downloaded ${key} to ${target}\n`);
+      if (download.signal !== undefined) process.exitCode = signalExitCode(download.signal);
+      context.stderr.write(
+        download.saved
+          ? `Downloaded ${key} to ${target}\n`
+          : `Stopped downloading ${key} on ${download.signal}; removed ${partialPath(target)}.\n`,
+      );
     });
 
   storage
@@ -120,9 +135,14 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .description('Delete an object')
     .argument('<key>', 'the object key')
     .action(async (key: string) => {
+      const folderAdvice =
+        `"lyceum storage rmdir ${key}" deletes the folder and every object in it, ` +
+        `and "lyceum storage ls ${key} -r" lists them.`;
       await context
         .client()
-        .send(`/storage/delete/${encodeKey(checkObjectKey(key))}`, { method: 'DELETE' });
+        .send(`/storage/delete/${encodeKey(checkObjectKey(key, folderAdvice))}`, {
+          method: 'DELETE',
+        });
       context.stdout.write(`Deleted ${key}\n`);
     });
 
@@ -165,7 +185,7 @@ async function filesToUpload(
     throw new InvalidInputError(`Local path ${JSON.stringify(path)} not found; check the path.`);
   }
   if (stats.isFile()) {
-    return { files: [{ path, key: options.key ?? basename(path), size: stats.size }], skipped: [] };
+    return { files: [{ path, key: fileKey(path, options.key), size: stats.size }], skipped: [] };
   }
   if (!stats.isDirectory()) {
     throw new InvalidInputError(
@@ -187,6 +207,15 @@ async function filesToUpload(
     files.push({ path: join(root, relativePath), key, size });
   }
   return { files, skipped };
+}
+
+/**
+ * Returns the key of a single uploaded file: `--key`, or the file name. A key ending in "/" names a
+ * folder and gets the file name appended, as `aws s3 cp FILE s3://bucket/folder/` does.
+ */
+export function fileKey(path: string, key: string | undefined): string {
+  if (key === undefined) return basename(path);
+  return key.endsWith('/') ? `${key}${basename(path)}` : key;
 }
 
 /**
@@ -237,20 +266,6 @@ async function uploadFile(
     headers: { 'content-type': contentType, 'content-length': String(contentLength) },
     body,
   });
-}
-
-async function downloadTarget(key: string, output: string | undefined): Promise<string> {
-  const fileName = key.split('/').pop()!;
-  if (output === undefined) return fileName;
-  const stats = await stat(output).catch(() => undefined);
-  if (stats?.isDirectory()) return join(output, fileName);
-  // A trailing "/" names a folder, made if missing, as cp and aws s3 cp read it.
-  if (output.endsWith('/')) {
-    await mkdir(output, { recursive: true });
-    return join(output, fileName);
-  }
-  await mkdir(dirname(resolve(output)), { recursive: true });
-  return output;
 }
 
 type ListingEntry = ListedObject | { key: string; folder: true };

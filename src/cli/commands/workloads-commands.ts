@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { printResult } from '../cli-context.js';
 import { attachToRun } from '../attach-to-run.js';
+import { printRunOutput } from '../run-output.js';
 
 interface WorkloadSummary {
   execution_id: string;
@@ -51,18 +52,15 @@ export function registerWorkloadsCommands(program: Command, context: CliContext)
 
   workloads
     .command('logs')
-    .description("Print a run's output")
+    .description(
+      "Print a run's output so far; for a run that has ended, exit with its code as -f does",
+    )
     .argument('<id>', 'the execution id')
     .option('-f, --follow', 'keep printing output until the run ends, then exit with its code')
     .action(async (id: string, options: { follow?: boolean }) => {
-      if (options.follow) {
-        process.exitCode = await attachToRun(context, id, { abortOnInterrupt: false });
-        return;
-      }
-      const output = await context
-        .client()
-        .text(`/execution/streaming/${encodeURIComponent(id)}/output`);
-      context.stdout.write(output);
+      process.exitCode = options.follow
+        ? await attachToRun(context, id, { abortOnInterrupt: false })
+        : await printRunOutput(context, id);
     });
 }
 

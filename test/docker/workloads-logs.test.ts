@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { dockerAvailable } from './support/docker-available.js';
+import { startTestServer, waitForStatus } from './support/test-server.js';
+
+const BUSYBOX = 'lyceum-test/busybox:1';
+
+describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
+  it('reports a system failure without output', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      '--pull',
+      'never',
+      'lyceum-test/does-not-exist:1',
+      '-c',
+      'true',
+    ]);
+    const id = start.stdout.trim();
+    expect((await waitForStatus(server, id)).status).toBe('system_failure');
+
+    const logs = await server.cli(['workloads', 'logs', id]);
+    const follow = await server.cli(['workloads', 'logs', id, '-f']);
+
+    expect(logs.exitCode).toBe(125);
+    expect(logs.stdout).toBe('');
+    expect(logs.stderr).toContain(`Run ${id} ended as system_failure: `);
+    expect(logs.stderr).toContain('lyceum-test/does-not-exist:1');
+    expect(follow.exitCode).toBe(125);
+    expect(logs.stderr).toBe(follow.stderr);
+  });
+
+  it('exits with the code of an ended run', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'echo partial; exit 4']);
+    const id = start.stdout.trim();
+    await waitForStatus(server, id);
+
+    const logs = await server.cli(['workloads', 'logs', id]);
+
+    expect(logs.exitCode).toBe(4);
+    expect(logs.stdout).toBe('partial');
+    expect(logs.stderr).toBe('');
+  });
+
+  it('exits 0 for a run still going', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'sleep 60']);
+    const id = start.stdout.trim();
+    await waitForStatus(server, id, (status) => status === 'running');
+
+    const logs = await server.cli(['workloads', 'logs', id]);
+    await server.cli(['workloads', 'abort', id]);
+
+    expect(logs.exitCode).toBe(0);
+    expect(logs.stderr).toBe('');
+  });
+});
