@@ -174,6 +174,36 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     expect(record?.status).toBe('system_failure');
   });
 
+  it('fails a detached run that cannot start', async () => {
+    await using server = await startTestServer();
+    const run = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      '--pull',
+      'never',
+      'lyceum-test/does-not-exist:1',
+      '-c',
+      'true',
+    ]);
+    expect(run.exitCode).toBe(125);
+    expect(run.stdout).toMatch(/^run_\w+$/);
+    expect(run.stderr).toContain('ended as system_failure');
+    expect(run.stderr).toContain('lyceum-test/does-not-exist:1');
+  });
+
+  it('returns a detached run once it runs', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'sleep 30']);
+    expect(start.exitCode).toBe(0);
+    const id = start.stdout.trim();
+    const status = (await (await server.api(`/execution/streaming/${id}/status`)).json()) as {
+      status: string;
+    };
+    expect(status.status).toBe('running');
+    await server.cli(['workloads', 'abort', id]);
+  });
+
   it('fails with 127 for a missing command', async () => {
     await using server = await startTestServer();
     const run = await server.cli(['docker', 'run', BUSYBOX, '--', 'no-such-command']);

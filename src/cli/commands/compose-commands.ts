@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import { attachToRun } from '../attach-to-run.js';
+import { waitForStart } from '../wait-for-start.js';
 import type { CliContext } from '../cli-context.js';
 import { parsePullPolicy, parseTimeout } from '../run-options.js';
 
@@ -31,7 +32,7 @@ export function registerComposeCommands(program: Command, context: CliContext): 
     .option('--s3-mount-path <path>', 'mount the bucket here instead of /mnt/s3')
     .option('--main <service>', 'end the run when this service exits, with its exit code')
     .option('-t, --timeout <seconds>', 'stop the run after this many seconds')
-    .option('-d, --detach', 'print the execution id and return at once')
+    .option('-d, --detach', 'print the execution id and return once the run has started')
     .option('--pull <policy>', 'image pull policy: never, missing or always')
     .action(async (file: string, options: ComposeRunOptions) => {
       const text = await readComposeFile(file);
@@ -39,6 +40,7 @@ export function registerComposeCommands(program: Command, context: CliContext): 
       const reply = await context.client().postJson<StartReply>('/execution/compose/start', body);
       if (options.detach) {
         context.stdout.write(`${reply.execution_id}\n`);
+        process.exitCode = await waitForStart(context, reply.execution_id);
         return;
       }
       process.exitCode = await attachToRun(context, reply.execution_id, { abortOnInterrupt: true });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import type { CliContext } from '../cli-context.js';
 import { attachToRun } from '../attach-to-run.js';
+import { waitForStart } from '../wait-for-start.js';
 import { parsePullPolicy, parseTimeout } from '../run-options.js';
 
 interface DockerRunOptions {
@@ -34,13 +35,14 @@ export function registerDockerCommands(program: Command, context: CliContext): v
     .option('--no-s3', 'do not mount the bucket')
     .option('--s3-mount-path <path>', 'mount the bucket here instead of /mnt/s3')
     .option('-t, --timeout <seconds>', 'stop the run after this many seconds')
-    .option('-d, --detach', 'print the execution id and return at once')
+    .option('-d, --detach', 'print the execution id and return once the run has started')
     .option('--pull <policy>', 'image pull policy: never, missing or always')
     .action(async (image: string, argv: string[], options: DockerRunOptions) => {
       const body = dockerStartBody(image, argv, options, context.env);
       const reply = await context.client().postJson<StartReply>('/execution/image/start', body);
       if (options.detach) {
         context.stdout.write(`${reply.execution_id}\n`);
+        process.exitCode = await waitForStart(context, reply.execution_id);
         return;
       }
       process.exitCode = await attachToRun(context, reply.execution_id, { abortOnInterrupt: true });

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import { attachToRun } from '../attach-to-run.js';
+import { waitForStart } from '../wait-for-start.js';
 import type { CliContext } from '../cli-context.js';
 import { findLocalImports } from '../python-imports.js';
 import { parsePullPolicy, parseTimeout } from '../run-options.js';
@@ -29,7 +30,7 @@ export function registerPythonCommands(program: Command, context: CliContext): v
       'a requirements file, or requirements such as "numpy pandas==2.2"',
     )
     .option('-t, --timeout <seconds>', 'stop the run after this many seconds')
-    .option('-d, --detach', 'print the execution id and return at once')
+    .option('-d, --detach', 'print the execution id and return once the run has started')
     .option('--image <image>', "the Python image to run in (default: the server's)")
     .option('--pull <policy>', 'image pull policy: never, missing or always')
     .action(async (fileOrCode: string, args: string[], options: PythonRunOptions) => {
@@ -39,6 +40,7 @@ export function registerPythonCommands(program: Command, context: CliContext): v
         .postJson<{ execution_id: string }>('/execution/streaming/start', body);
       if (options.detach) {
         context.stdout.write(`${reply.execution_id}\n`);
+        process.exitCode = await waitForStart(context, reply.execution_id);
         return;
       }
       process.exitCode = await attachToRun(context, reply.execution_id, { abortOnInterrupt: true });
