@@ -3,7 +3,7 @@ import { reportRunEnd } from './attach-to-run.js';
 import type { CliContext } from './cli-context.js';
 
 /** The body of GET /execution/streaming/ID/status, as far as the CLI reads it. */
-interface RunStatusReply {
+export interface RunStatusReply {
   status: RunStatus;
   return_code: number | null;
   error: string | null;
