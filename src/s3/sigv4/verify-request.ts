@@ -65,6 +65,7 @@ export function verifyRequest(
 ): VerifiedRequest {
   const parsed = parseAuthorization(request);
   checkTime(parsed, now);
+  checkAmzHeadersSigned(request, parsed.signedHeaders);
 
   const credentials = findCredentials(parsed.accessKey);
   if (credentials === undefined) throw s3Errors.invalidAccessKeyId();
@@ -107,6 +108,24 @@ export function verifyRequest(
     amzDate: parsed.amzDate,
     signature: parsed.signature,
   };
+}
+
+/**
+ * Rejects `x-amz-*` headers that the signature does not cover, as S3 does. They change what a
+ * request does (`x-amz-copy-source` turns an upload into a copy), so whoever holds a presigned
+ * URL or sees a signed request could otherwise add them.
+ */
+function checkAmzHeadersSigned(request: SignableRequest, signedHeaders: string[]): void {
+  const signed = new Set(signedHeaders.map((name) => name.toLowerCase()));
+  const unsigned = Object.keys(request.headers).filter(
+    (name) => name.startsWith('x-amz-') && !signed.has(name),
+  );
+  if (unsigned.length > 0) {
+    throw s3Errors.accessDenied(
+      `There were headers present in the request which were not signed: ${unsigned.join(', ')}. ` +
+        'Sign them, or leave them out.',
+    );
+  }
 }
 
 function parseAuthorization(request: SignableRequest): ParsedAuthorization {

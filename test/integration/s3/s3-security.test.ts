@@ -241,6 +241,37 @@ describe('S3 endpoint security', () => {
     expect(await readdir(server.bucketDir)).toEqual([]);
   });
 
+  it('rejects unsigned x-amz headers', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'secret.txt', Body: 'secret' }));
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket, Key: 'inbox.txt' }), {
+      expiresIn: 600,
+    });
+
+    const presigned = await fetch(url, {
+      method: 'PUT',
+      headers: { 'x-amz-copy-source': `${Bucket}/secret.txt` },
+      body: '',
+    });
+    expect(presigned.status).toBe(403);
+    expect(await presigned.text()).toContain('not signed: x-amz-copy-source');
+    const signed = await signedRequest(credentials, {
+      method: 'PUT',
+      path: `/${Bucket}/inbox.txt`,
+      body: '',
+      tamper: (headers) => {
+        headers['x-amz-copy-source'] = `${Bucket}/secret.txt`;
+      },
+    });
+    expect(signed.status).toBe(403);
+    expect(signed.body).toContain('<Code>AccessDenied</Code>');
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(server.bucketDir)).toEqual(['secret.txt']);
+  });
+
   it('expires presigned URLs', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
