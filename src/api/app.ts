@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
-import { AuthFailureCounter, bearerAuthentication } from './authenticate.js';
+import { AuthFailureCounter, bearerAuthentication, recheckApiKey } from './authenticate.js';
 import { handleError } from './error-handler.js';
 import { registerCredentialRoutes } from './routes/credential-routes.js';
 import { registerExecutionRoutes } from './routes/execution-routes.js';
@@ -36,6 +36,8 @@ export async function buildApp(
         },
       });
       api.addHook('onRequest', bearerAuthentication(context.accounts, failures));
+      // Runs after a JSON body was read; streamed uploads check again before they commit.
+      api.addHook('preHandler', async (request) => recheckApiKey(request, context.accounts));
       registerStorageRoutes(api, context);
       registerCredentialRoutes(api, context);
       registerExecutionRoutes(api, context);

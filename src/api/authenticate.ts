@@ -19,6 +19,20 @@ export class AuthFailureCounter {
   }
 }
 
+/**
+ * Checks again that the request's key is still valid, for use once its body has been read. A key
+ * revoked while a slow client was still sending must not create credentials, runs or objects.
+ */
+export function recheckApiKey(request: FastifyRequest, accounts: AccountRegistry): void {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  if (match === null || accounts.authenticate(match[1]!)?.id !== request.account.id) {
+    request.log.warn({ accountId: request.account.id }, 'API key revoked during the request');
+    throw new UnauthorizedError(
+      'The API key was revoked while the request was being sent; nothing was changed. Use a valid key.',
+    );
+  }
+}
+
 /** Builds the hook that requires `Authorization: Bearer <key>` and attaches the caller's account. */
 export function bearerAuthentication(accounts: AccountRegistry, failures: AuthFailureCounter) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {

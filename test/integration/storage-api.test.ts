@@ -370,6 +370,65 @@ describe('storage API', () => {
     expect(await readdir(dataDirLayout(server.dataDir).staging)).toEqual([]);
   });
 
+  it('rejects requests whose key was revoked mid-body', async () => {
+    await using server = await startTestServer();
+    const dataDir = ['--data-dir', server.dataDir];
+    const created = await server.cli(['accounts', 'create', 'slow', '--json', ...dataDir]);
+    const apiKey = (JSON.parse(created.stdout) as { api_key: string }).api_key;
+    const keys = await server.cli(['accounts', 'keys', 'list', 'slow', '--json', ...dataDir]);
+    const [keyInfo] = JSON.parse(keys.stdout) as { id: string }[];
+    const boundary = 'slowboundary';
+    const multipart =
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.txt"\r\n\r\n` +
+      `late\r\n--${boundary}--\r\n`;
+    const requests = [
+      { path: '/storage/credentials', type: 'application/json', body: '{"duration_seconds": 900}' },
+      {
+        path: '/storage/upload',
+        type: `multipart/form-data; boundary=${boundary}`,
+        body: multipart,
+      },
+    ];
+
+    const sent = requests.map(({ path, type, body }) => {
+      const request = httpRequest(new URL(`${server.url}/api/v2/external${path}`), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': type,
+          'content-length': String(body.length),
+        },
+      });
+      const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        request.on('error', reject);
+        request.on('response', (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        });
+      });
+      const started = new Promise<void>((resolve) =>
+        request.write(body.slice(0, 5), () => resolve()),
+      );
+      return { request, body, reply, started };
+    });
+    await Promise.all(sent.map(({ started }) => started));
+    // Fastify logs each request as it begins, before the key check that follows at once.
+    while ((await server.log()).split('incoming request').length < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const revoke = await server.cli(['accounts', 'keys', 'revoke', keyInfo!.id, ...dataDir]);
+    expect(revoke.exitCode).toBe(0);
+    for (const { request, body } of sent) request.end(body.slice(5));
+    const replies = await Promise.all(sent.map(({ reply }) => reply));
+
+    for (const reply of replies) {
+      expect(reply.status).toBe(401);
+      expect(reply.text).toContain('revoked while the request was being sent');
+    }
+    expect(await readdir(join(dataDirLayout(server.dataDir).buckets, 'lyceum-slow'))).toEqual([]);
+  });
+
   it('keeps one whole version under concurrent uploads', async () => {
     await using server = await startTestServer();
     const versions = Array.from({ length: 6 }, (_, index) =>

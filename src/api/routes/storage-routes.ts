@@ -6,6 +6,7 @@ import { isHeaderValue, sendableContentType } from '../header-value.js';
 import { validateFolderPrefix, validateObjectKey } from '../../storage/object-key.js';
 import type { ObjectInfo, StagedObject } from '../../storage/object-store.js';
 import type { AppContext } from '../app-context.js';
+import { recheckApiKey } from '../authenticate.js';
 import { resolveByteRange } from '../byte-range.js';
 
 const listQuery = z.object({
@@ -145,6 +146,12 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
     } catch (error) {
       await Promise.all(files.map((part) => part.staged.discard()));
       throw translateMultipartError(error, maxBytes);
+    }
+    try {
+      recheckApiKey(request, context.accounts);
+    } catch (error) {
+      await Promise.all(files.map((part) => part.staged.discard()));
+      throw error;
     }
     return { files, fields };
   }
