@@ -181,6 +181,9 @@ export class DirectoryStore implements ObjectStore {
     const folderKey = prefix.slice(0, slash + 1);
     const namePrefix = prefix.slice(slash + 1);
     const segments = folderKey === '' ? [] : folderKey.slice(0, -1).split('/');
+    // No key has an empty, "." or ".." segment, so a prefix with one matches nothing. Opening
+    // such a folder would list another folder's files under keys that do not exist.
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) return;
 
     const root = await this.bucketRoot(bucket);
     const folder = await root.openDescendant(segments, root.realPath).catch(() => undefined);

@@ -231,6 +231,22 @@ describe('storage API', () => {
     expect(await download.text()).toBe('hello');
   });
 
+  it('lists nothing for prefixes no key can have', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.bucketDir, 'secret'));
+    await writeFile(join(server.bucketDir, 'secret', 'b.txt'), 'b');
+
+    for (const prefix of ['/', './', 'secret/../', 'secret//', 'secret/./b']) {
+      const response = await server.api(`/storage/list-files?prefix=${encodeURIComponent(prefix)}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual([]);
+    }
+    const valid = await server.api('/storage/list-files?prefix=secret%2F');
+    expect(((await valid.json()) as { key: string }[]).map((file) => file.key)).toEqual([
+      'secret/b.txt',
+    ]);
+  });
+
   it('lists keys in byte order with a prefix and a limit', async () => {
     await using server = await startTestServer();
     for (const key of ['a/x', 'a-b', 'a/y', 'b', 'A']) {
