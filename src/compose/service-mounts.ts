@@ -33,11 +33,17 @@ export function isHostPath(source: string): boolean {
   return !VOLUME_NAME.test(source);
 }
 
-/** Reads `SOURCE:TARGET[:MODE]` or a lone `TARGET`, which is an anonymous volume. */
+/**
+ * Reads `SOURCE:TARGET[:MODE]` or a lone `TARGET`, which is an anonymous volume. A source with a
+ * drive letter, as in `c:/data:/data`, is one host path, because Compose reads it as one.
+ */
 function shortSyntaxMount(entry: string): ServiceMount {
   const parts = entry.split(':');
   if (parts.length === 1) {
     return { kind: 'volume', source: undefined, target: normaliseTarget(entry), written: entry };
+  }
+  if (parts.length >= 3 && /^[a-zA-Z]$/.test(parts[0]!) && /^[\\/]/.test(parts[1]!)) {
+    parts.splice(0, 2, `${parts[0]}:${parts[1]}`);
   }
   const [source = '', target] = parts;
   const kind = isHostPath(source) ? 'bind' : 'volume';

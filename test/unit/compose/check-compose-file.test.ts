@@ -84,6 +84,7 @@ describe('checkComposeFile', () => {
       ['privileged: "${P:-yes}"', 'privileged: yes', 'privileged'],
       ['volumes: ["/etc:/host-etc"]', 'volumes: /etc:/host-etc', 'bind_mounts'],
       ['volumes: ["./data:/data"]', 'volumes: ./data:/data', 'bind_mounts'],
+      ['volumes: ["c:/etc:/hostetc"]', 'volumes: c:/etc:/hostetc', 'bind_mounts'],
       ['volumes: ["${HOME}:/h"]', 'volumes: /root:/h', 'bind_mounts'],
       ['volumes: [{type: bind, source: /srv, target: /s}]', 'volumes: type: bind', 'bind_mounts'],
       [

@@ -13,6 +13,8 @@ describe('serviceMounts', () => {
     ['/cache', 'volume', undefined, '/cache'],
     ['data:/mnt/s3/', 'volume', 'data', '/mnt/s3'],
     ['data:/mnt//s3/./x', 'volume', 'data', '/mnt/s3/x'],
+    ['c:/etc:/hostetc', 'bind', 'c:/etc', '/hostetc'],
+    ['C:\\:/hostroot:ro', 'bind', 'C:\\', '/hostroot'],
   ])('reads short syntax %j', (entry, kind, source, target) => {
     expect(serviceMounts({ volumes: [entry] })).toEqual([{ kind, source, target, written: entry }]);
   });
