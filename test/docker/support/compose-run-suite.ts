@@ -343,25 +343,32 @@ export function describeComposeRuns(release: ComposeRelease): void {
 
     it('aborts a project that is still starting', async () => {
       await using server = await start();
-      const started = await server.cli([
+      // Like "docker compose up -d", a detached run returns only once it has started, so the
+      // command goes on while the test aborts the run.
+      const detached = server.cli([
         'compose',
         'run',
         '-d',
         fixture('service-waiting-for-a-dependency.yaml'),
       ]);
-      const id = started.stdout.trim();
+      let id: string | undefined;
       for (let attempt = 0; attempt < 200; attempt++) {
-        if ((await composeProjectResources(id)).containers.length > 0) break;
+        id ??= await newestRunId(server).catch(() => undefined);
+        if (id !== undefined && (await composeProjectResources(id)).containers.length > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect((await waitForStatus(server, id, () => true)).status).toBe('starting');
+      expect(id).toBeDefined();
+      expect((await waitForStatus(server, id!, () => true)).status).toBe('starting');
 
-      const abort = await server.cli(['workloads', 'abort', id]);
+      const abort = await server.cli(['workloads', 'abort', id!]);
       expect(abort.exitCode).toBe(0);
-      const status = await waitForStatus(server, id);
+      const started = await detached;
+      expect(started.stdout.trim()).toBe(id);
+      expect(started.exitCode).toBe(0);
+      const status = await waitForStatus(server, id!);
       expect(status.status).toBe('aborted');
       expect(status.error).toBe('The run was aborted.');
-      await expectComposeProjectRemoved(id, server.dataDir);
+      await expectComposeProjectRemoved(id!, server.dataDir);
     });
 
     it('times out while up waits on a dependency', async () => {
