@@ -20,7 +20,7 @@ export const COMPOSE_ALLOWANCES = {
   cap_add: 'cap_add',
   security_opt: 'security_opt',
   foreign_containers:
-    'volumes_from, network_mode, pid or ipc naming a container outside the project',
+    'volumes_from, network_mode, pid or ipc naming a container outside the project, and external_links',
   host_files:
     'env_file, label_file, extends with a file, include, and secrets or configs read from a file',
   external_volumes: 'volumes declared external or given a name of their own',
@@ -30,6 +30,8 @@ export const COMPOSE_ALLOWANCES = {
   network_drivers: 'networks with a driver other than bridge, or with driver_opts',
   providers:
     'services with a provider, which Compose carries out by running a command on the server',
+  logging_drivers:
+    'logging drivers other than json-file, local and none, which make the engine send output elsewhere',
 } as const;
 
 export type ComposeAllowance = keyof typeof COMPOSE_ALLOWANCES;

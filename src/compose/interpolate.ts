@@ -82,6 +82,10 @@ function findClosingBrace(text: string, start: number): number {
     } else if (text.startsWith('${', index)) {
       depth++;
       index += 2;
+    } else if (text[index] === '{') {
+      // Compose 2.40 counts such a brace when it looks for the closing one, so it would read
+      // another value from the same text than the one checked here.
+      throw new Error('a "{" that does not start "${" is not allowed inside "${...}"; remove it');
     } else {
       if (text[index] === '}' && --depth === 0) return index;
       index++;

@@ -14,7 +14,17 @@ export interface HostAccess {
 
 type Report = (setting: string, allowance: ComposeAllowance) => void;
 
-const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+/** Sockets that control the engine: Docker's own and those of the containerd it runs on. */
+const ENGINE_SOCKETS = [
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/run/containerd/containerd.sock',
+  '/var/run/containerd/containerd.sock',
+  '/run/docker/containerd/containerd.sock',
+  '/var/run/docker/containerd/containerd.sock',
+];
+/** Logging drivers that keep a service's output on the engine's host, where Docker reads it. */
+const LOCAL_LOGGING_DRIVERS = new Set(['', 'json-file', 'local', 'none']);
 const PLAIN_NETWORK_MODES = new Set(['', 'none', 'bridge', 'default']);
 const HOST_NAMESPACES = [
   ['pid', 'host_pid'],
@@ -31,6 +41,7 @@ const LIST_KEYS = [
   ['security_opt', 'security_opt'],
   ['env_file', 'host_files'],
   ['label_file', 'host_files'],
+  ['external_links', 'foreign_containers'],
 ] as const;
 
 /** Lists every key of one service that reaches the host or containers outside the project. */
@@ -59,6 +70,8 @@ export function findServiceHostAccess(
   if (isPresent(service.cgroup_parent)) {
     report(`cgroup_parent: ${String(service.cgroup_parent)}`, 'cgroup_parent');
   }
+  const driver = lowerText((service.logging as { driver?: unknown } | null | undefined)?.driver);
+  if (!LOCAL_LOGGING_DRIVERS.has(driver)) report(`logging.driver: ${driver}`, 'logging_drivers');
   const extendsFile = (service.extends as { file?: unknown } | null | undefined)?.file;
   if (isPresent(extendsFile)) report(`extends.file: ${String(extendsFile)}`, 'host_files');
   return found;
@@ -73,15 +86,18 @@ function checkBindMounts(service: Record<string, unknown>, report: Report): void
 }
 
 /**
- * Returns the allowances a bind of `source` needs: docker_socket for the socket itself, both
- * bind_mounts and docker_socket for a folder that contains it, else bind_mounts.
+ * Returns the allowances a bind of `source` needs: docker_socket for an engine socket itself,
+ * both bind_mounts and docker_socket for a folder that contains one or for anything under /proc,
+ * whose `/proc/PID/root` folders show the whole host, else bind_mounts.
  */
 function bindAllowances(source: string): ComposeAllowance[] {
-  const path = posix.normalize(source);
-  if (DOCKER_SOCKETS.includes(path) || path.endsWith('docker.sock')) return ['docker_socket'];
+  const path = posix.normalize(source).replace(/(.)\/+$/, '$1');
+  if (ENGINE_SOCKETS.includes(path) || /(docker|containerd)\.sock$/.test(path))
+    return ['docker_socket'];
   const folder = path.endsWith('/') ? path : `${path}/`;
-  const containsSocket = DOCKER_SOCKETS.some((socket) => socket.startsWith(folder));
-  return containsSocket ? ['bind_mounts', 'docker_socket'] : ['bind_mounts'];
+  const containsSocket = ENGINE_SOCKETS.some((socket) => socket.startsWith(folder));
+  const underProc = path === '/proc' || path.startsWith('/proc/');
+  return containsSocket || underProc ? ['bind_mounts', 'docker_socket'] : ['bind_mounts'];
 }
 
 function checkNetworkMode(value: unknown, report: Report): void {

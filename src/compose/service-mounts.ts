@@ -35,16 +35,16 @@ export function isHostPath(source: string): boolean {
 
 /**
  * Reads `SOURCE:TARGET[:MODE]` or a lone `TARGET`, which is an anonymous volume. A source with a
- * drive letter, as in `c:/data:/data`, is one host path, because Compose reads it as one.
+ * drive letter, as in `c:/data:/data` or `c:data:/data`, is one host path, because Compose reads
+ * it as one.
  */
 function shortSyntaxMount(entry: string): ServiceMount {
   const parts = entry.split(':');
   if (parts.length === 1) {
     return { kind: 'volume', source: undefined, target: normaliseTarget(entry), written: entry };
   }
-  if (parts.length >= 3 && /^[a-zA-Z]$/.test(parts[0]!) && /^[\\/]/.test(parts[1]!)) {
-    parts.splice(0, 2, `${parts[0]}:${parts[1]}`);
-  }
+  // Compose keeps the ":" after any single letter as part of the field, as in a drive letter.
+  if (/^\p{L}$/u.test(parts[0]!)) parts.splice(0, 2, `${parts[0]}:${parts[1]}`);
   const [source = '', target] = parts;
   const kind = isHostPath(source) ? 'bind' : 'volume';
   return { kind, source, target: normaliseTarget(target), written: entry };

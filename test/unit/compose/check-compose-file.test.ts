@@ -54,6 +54,13 @@ describe('checkComposeFile', () => {
     expect(check(text).services.map((service) => service.tty)).toEqual([true, true, false]);
   });
 
+  it('accepts logging drivers that stay on the host', () => {
+    for (const driver of ['json-file', 'local', 'none']) {
+      const text = withService(`logging: {driver: ${driver}, options: {max-size: 10m}}`);
+      expect(() => check(text)).not.toThrow();
+    }
+  });
+
   it('accepts named volumes of the project', () => {
     const text =
       withService('volumes:\n  - data:/data\nvolumes_from:\n  - other') + 'volumes:\n  data: {}\n';
@@ -85,6 +92,7 @@ describe('checkComposeFile', () => {
       ['volumes: ["/etc:/host-etc"]', 'volumes: /etc:/host-etc', 'bind_mounts'],
       ['volumes: ["./data:/data"]', 'volumes: ./data:/data', 'bind_mounts'],
       ['volumes: ["c:/etc:/hostetc"]', 'volumes: c:/etc:/hostetc', 'bind_mounts'],
+      ['volumes: ["c:x/../..:/host"]', 'volumes: c:x/../..:/host', 'bind_mounts'],
       ['volumes: ["${HOME}:/h"]', 'volumes: /root:/h', 'bind_mounts'],
       ['volumes: [{type: bind, source: /srv, target: /s}]', 'volumes: type: bind', 'bind_mounts'],
       [
@@ -93,6 +101,19 @@ describe('checkComposeFile', () => {
         'docker_socket',
       ],
       ['volumes: ["/run:/r"]', 'volumes: /run:/r', 'docker_socket'],
+      ['volumes: ["/run/docker.sock/:/s"]', 'volumes: /run/docker.sock/:/s', 'docker_socket'],
+      ['volumes: ["/run/containerd:/c"]', 'volumes: /run/containerd:/c', 'docker_socket'],
+      ['volumes: ["/proc/1/root:/h"]', 'volumes: /proc/1/root:/h', 'docker_socket'],
+      [
+        'external_links: ["other-run:db"]',
+        'external_links: ["other-run:db"]',
+        'foreign_containers',
+      ],
+      [
+        'logging: {driver: syslog, options: {syslog-address: "tcp://127.0.0.1:1"}}',
+        'logging.driver: syslog',
+        'logging_drivers',
+      ],
       ['network_mode: host', 'network_mode: host', 'host_network'],
       ['network_mode: "${NET:-host}"', 'network_mode: host', 'host_network'],
       ['network_mode: "container:db1"', 'network_mode: container:db1', 'foreign_containers'],

@@ -34,6 +34,22 @@ describe('parseComposeYaml', () => {
     );
   });
 
+  it.each([
+    ['volumes:\n  - !!binary L2V0YzovaA==\n', '!!binary', 2],
+    ['pid: !!binary aG9zdA==\n', '!!binary', 1],
+    ['a: !custom x\n', '!custom', 1],
+    ['a: !!set {x}\n', '!!set', 1],
+  ])('rejects the tag in %j', (text, tag, line) => {
+    expect(() => parseComposeYaml(text)).toThrow(
+      new RegExp(`uses the YAML tag ${tag} at line ${line}, column`),
+    );
+  });
+
+  it('accepts core and Compose tags', () => {
+    const text = 'a: !!str 1\nb: !reset []\nc: !!int "2"\n';
+    expect(parseComposeYaml(text)).toEqual({ a: '1', b: [], c: 2 });
+  });
+
   it('rejects too many aliases', () => {
     const text = `a: &a [1]\nb: [${Array(200).fill('*a').join(', ')}]\n`;
     expect(() => parseComposeYaml(text)).toThrow(/fewer than 100 alias references/);

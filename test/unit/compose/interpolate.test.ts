@@ -47,6 +47,8 @@ describe('interpolateString', () => {
     ['${UNSET:?set it first}', /required variable UNSET is not set: set it first/],
     ['${EMPTY:?set it}', /required variable EMPTY/],
     ['${UNSET?set it}', /required variable UNSET/],
+    ['${UNSET:+{}}host', /"\{" that does not start "\$\{" is not allowed/],
+    ['${UNSET:-a{b}', /"\{" that does not start/],
   ])('rejects %j', (text, message) => {
     expect(() => interpolateString(text, variables)).toThrow(message);
   });

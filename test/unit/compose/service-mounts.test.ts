@@ -15,6 +15,9 @@ describe('serviceMounts', () => {
     ['data:/mnt//s3/./x', 'volume', 'data', '/mnt/s3/x'],
     ['c:/etc:/hostetc', 'bind', 'c:/etc', '/hostetc'],
     ['C:\\:/hostroot:ro', 'bind', 'C:\\', '/hostroot'],
+    ['c:x/../..:/host', 'bind', 'c:x/../..', '/host'],
+    ['é:x:/host', 'bind', 'é:x', '/host'],
+    ['a:/data', 'bind', 'a:/data', undefined],
   ])('reads short syntax %j', (entry, kind, source, target) => {
     expect(serviceMounts({ volumes: [entry] })).toEqual([{ kind, source, target, written: entry }]);
   });
