@@ -51,10 +51,16 @@ export async function followRun(
       }
     }
   } catch (error) {
-    if (signal?.aborted) return undefined;
+    if (signal?.aborted || isConnectionLost(error)) return undefined;
     throw error;
   }
   return undefined;
+}
+
+/** Tells whether a response failed because its connection closed, as when the server stops. */
+function isConnectionLost(error: unknown): boolean {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code === 'ECONNRESET' || message === 'aborted';
 }
 
 function parseEvent(block: string): StreamEvent | undefined {

@@ -129,6 +129,33 @@ describe.skipIf(!dockerAvailable)('server restart', () => {
   });
 });
 
+describe('server stop while the CLI follows', () => {
+  it('tells the CLI to follow the run again', async () => {
+    await using server = await startTestServer();
+    const following = server.cli(['docker', 'run', BUSYBOX, '-c', 'echo one; sleep 30']);
+    let id: string | undefined;
+    for (let attempt = 0; attempt < 300 && id === undefined; attempt++) {
+      const runs = (await (await server.api('/workloads/list')).json()) as {
+        execution_id: string;
+        status: string;
+      }[];
+      id = runs.find((run) => run.status === 'running')?.execution_id;
+      if (id === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(id).toBeDefined();
+
+    await server.stop();
+    const result = await following;
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`The connection to the server closed before run ${id} ended`);
+    expect(result.stderr).not.toContain('Unexpected error');
+
+    await server.restart();
+    await server.cli(['workloads', 'abort', id!]);
+    expect((await waitForStatus(server, id!)).status).toBe('aborted');
+  });
+});
+
 describe('unreachable engine', () => {
   it('names DOCKER_HOST in the run error', async () => {
     const previous = process.env.DOCKER_HOST;
