@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callbackUrls } from './callback-urls.js';
 import { checkComposeFile } from '../compose/check-compose-file.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
@@ -16,7 +17,7 @@ export const composeStartBody = z.object({
   timeout: z.number().nullish(),
   execution_type: z.string().nullish(),
   file_name: z.string().nullish(),
-  user_callback_urls: z.array(z.url()).nullish(),
+  user_callback_urls: callbackUrls,
   pull_policy: z.enum(PULL_POLICIES as [string, ...string[]]).nullish(),
   // Not in Lyceum's API: the service whose exit ends the run.
   main_service: z.string().min(1).nullish(),

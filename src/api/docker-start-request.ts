@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callbackUrls } from './callback-urls.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
 import { UnprocessableInputError } from '../errors/index.js';
@@ -31,7 +32,7 @@ export const dockerStartBody = z.object({
   file_name: z.string().nullish(),
   enable_s3_mount: z.boolean().nullish(),
   s3_mount_path: z.string().nullish(),
-  user_callback_urls: z.array(z.url({ protocol: /^https?$/ })).nullish(),
+  user_callback_urls: callbackUrls,
   pull_policy: z.enum(PULL_POLICIES as [string, ...string[]]).nullish(),
 });
 

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { callbackUrls } from './callback-urls.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
 import { UnprocessableInputError } from '../errors/index.js';
@@ -16,7 +17,7 @@ export const pythonStartBody = z.object({
   file_name: z.string().nullish(),
   timeout: z.number().nullish(),
   execution_type: z.string().nullish(),
-  user_callback_urls: z.array(z.url({ protocol: /^https?$/ })).nullish(),
+  user_callback_urls: callbackUrls,
   /** Not in Lyceum's API: the image to run in, and the arguments for sys.argv. */
   image: z.string().trim().min(1).nullish(),
   args: z.array(z.string()).nullish(),

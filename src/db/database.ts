@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 
@@ -9,6 +10,9 @@ export type SqliteDatabase = Database.Database;
  */
 export function openDatabase(path: string): SqliteDatabase {
   const db = new Database(path);
+  // The database holds run specs with their environment values, so only the server's user reads
+  // it. SQLite gives its journal files the same mode.
+  if (path !== ':memory:') chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

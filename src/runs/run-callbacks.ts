@@ -63,10 +63,9 @@ async function deliver(
         'Run callback was rejected',
       );
     } catch (error) {
-      logger.warn(
-        { callback: origin, attempt, err: (error as Error).message },
-        'Run callback failed',
-      );
+      // Messages of fetch can quote the whole URL, so it is cut down to its origin there too.
+      const message = (error as Error).message.replaceAll(url, origin);
+      logger.warn({ callback: origin, attempt, err: message }, 'Run callback failed');
     }
     if (attempt < ATTEMPTS) {
       await new Promise((resolve) =>

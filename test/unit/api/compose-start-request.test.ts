@@ -66,6 +66,14 @@ describe('toComposeRunSpec', () => {
     },
   );
 
+  it.each(['file:///etc/passwd', 'http://alice:secret@127.0.0.1/cb'])(
+    'rejects the callback %j',
+    (url) => {
+      const body = { compose_file_code: TWO_SERVICES, user_callback_urls: [url] };
+      expect(() => toComposeRunSpec(body, config)).toThrow(ZodError);
+    },
+  );
+
   it('rejects a mount path without the opt-in', () => {
     const body = { compose_file_code: TWO_SERVICES, s3_mount_path: '/data' };
     expect(() => toComposeRunSpec(body, config)).toThrow(InvalidInputError);

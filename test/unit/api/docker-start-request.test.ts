@@ -108,6 +108,8 @@ describe('toDockerRunSpec', () => {
     ['enable_s3_mount as string', { enable_s3_mount: 'false' }],
     ['unknown pull_policy', { pull_policy: 'sometimes' }],
     ['callback that is no URL', { user_callback_urls: ['not a url'] }],
+    ['callback with a password', { user_callback_urls: ['http://alice:secret@127.0.0.1/cb'] }],
+    ['callback with a user name', { user_callback_urls: ['https://alice@hooks.example/cb'] }],
   ])('rejects %s', (_case, fields) => {
     expect(() => toDockerRunSpec({ docker_image_ref: 'alpine', ...fields }, config)).toThrow(
       ZodError,
