@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import type { FastifyReply } from 'fastify';
 import type { RunRecord } from '../runs/run-record.js';
@@ -28,19 +29,24 @@ export async function streamRunEvents(
   raw.on('close', () => disconnected.abort());
   const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
   const decoder = new StringDecoder('utf8');
-  const send = (payload: unknown) => raw.write(`data: ${JSON.stringify(payload)}\n\n`);
+  // A follower that reads slower than the run writes gets the next chunk only once it has taken
+  // the last one, so the server never holds more than a socket buffer of output for it.
+  const send = async (payload: unknown) => {
+    if (raw.write(`data: ${JSON.stringify(payload)}\n\n`)) return;
+    await once(raw, 'drain', { signal: disconnected.signal }).catch(() => undefined);
+  };
 
   try {
     for await (const chunk of output.follow(0, disconnected.signal)) {
       const content = decoder.write(chunk);
-      if (content !== '') send({ output: { content } });
+      if (content !== '') await send({ output: { content } });
     }
     const rest = decoder.end();
-    if (rest !== '') send({ output: { content: rest } });
+    if (rest !== '') await send({ output: { content: rest } });
     if (disconnected.signal.aborted) return;
 
     const record = await waitForEnd();
-    send({
+    await send({
       jobFinished: {
         job: {
           status: record.status,

@@ -19,7 +19,10 @@ export async function printRunOutput(context: CliContext, runId: string): Promis
   // The server stores all of a run's output before it records the end, so reading the status
   // first means the output read next is complete when the status is final.
   const reply = await client.json<RunStatusReply>(`${path}/status`);
-  context.stdout.write(await client.text(`${path}/output`));
+  // The bytes go out as the run wrote them, as with `docker logs`, even when they are not text.
+  for await (const chunk of await client.request(`${path}/output`)) {
+    context.stdout.write(chunk as Buffer);
+  }
   if (!isTerminal(reply.status)) return 0;
   return reportRunEnd(context, runId, {
     status: reply.status,

@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { OutputMasker } from './output-masker.js';
 
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -94,6 +95,12 @@ export class OutputLog {
     } finally {
       await handle.close();
     }
+  }
+
+  /** Streams the bytes written so far, as stored, without holding them in memory. */
+  readStream(): Readable {
+    if (this.size === 0) return Readable.from([]);
+    return createReadStream(this.path, { start: 0, end: this.size - 1 });
   }
 
   /** Reads the output written so far, as text. */

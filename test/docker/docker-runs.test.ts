@@ -204,6 +204,24 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     await server.cli(['workloads', 'abort', id]);
   });
 
+  it('serves stored output byte for byte', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      BUSYBOX,
+      '-c',
+      "printf '\\377\\376\\000\\001'",
+    ]);
+    const id = start.stdout.trim();
+    await waitForStatus(server, id);
+    const response = await server.api(`/execution/streaming/${id}/output`);
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(
+      Buffer.from([0xff, 0xfe, 0x00, 0x01]),
+    );
+  });
+
   it('fails with 127 for a missing command', async () => {
     await using server = await startTestServer();
     const run = await server.cli(['docker', 'run', BUSYBOX, '--', 'no-such-command']);

@@ -52,10 +52,10 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
   app.get<{ Params: IdParams }>('/execution/streaming/:id', stream);
   app.post<{ Params: IdParams }>('/execution/streaming/:id', stream);
 
-  // Not in Lyceum's API: the output written so far, as plain text, without following the run.
+  // Not in Lyceum's API: the output written so far, as stored, without following the run.
   app.get<{ Params: IdParams }>('/execution/streaming/:id/output', async (request, reply) => {
     const output = await runs.output(request.account.id, request.params.id);
-    return reply.type('text/plain; charset=utf-8').send(await output.readAll());
+    return reply.type('text/plain; charset=utf-8').send(output.readStream());
   });
 
   app.get<{ Params: IdParams }>('/execution/streaming/:id/status', async (request) => {
