@@ -45,6 +45,10 @@ interface ActiveRun {
   /** Resolves once the run is recorded and its containers are removed. */
   done: Promise<void>;
   timer: NodeJS.Timeout | undefined;
+  /** Aborted when a stop is requested, which ends a launch that has not finished. */
+  stopping: AbortController;
+  /** Set when the run's timeout passed before its process started. */
+  startTimedOut: boolean;
 }
 
 /** Owns every run's life: the record, the output, the timeout, abort, and recovery after a restart. */
@@ -199,6 +203,8 @@ export class RunManager {
       reported,
       done: Promise.resolve(),
       timer: undefined,
+      stopping: new AbortController(),
+      startTimedOut: false,
     };
     this.active.set(record.id, active);
     active.done = this.execute(record, account, active, launch).finally(() => {
@@ -222,12 +228,18 @@ export class RunManager {
     try {
       if (!resumed) repository.markStatus(record.id, 'starting');
       log.info('Starting run');
-      const launched = await launch({
+      if (!resumed && record.kind !== 'compose') this.armStartTimeout(record, active);
+      const launching = launch({
         run: record,
         account,
         output: active.output,
         stopRequested: () => active.stopReason !== undefined,
       });
+      const launched = await untilStopped(launching, active.stopping.signal, (late) => {
+        // A launch that finishes after the run was stopped leaves an unfollowed container, so it goes.
+        void late.stop(0).finally(() => late.remove().catch(() => undefined));
+      });
+      if (active.timer !== undefined) clearTimeout(active.timer);
       active.launched = launched;
       if (this.detached) return;
 
@@ -255,7 +267,7 @@ export class RunManager {
       };
     } catch (error) {
       if (this.detached) return;
-      outcome = this.failureOutcome(record, error, active.stopReason);
+      outcome = this.failureOutcome(record, error, active.stopReason, active.startTimedOut);
       log.warn({ err: error, status: outcome.status }, 'Run could not start or was lost');
     }
 
@@ -273,6 +285,19 @@ export class RunManager {
     });
   }
 
+  /**
+   * Stops a Docker or Python run whose process has not started when its timeout passes, as while
+   * the engine pulls a large image. Compose runs check their timeout during `up` themselves.
+   */
+  private armStartTimeout(record: RunRecord, active: ActiveRun): void {
+    active.timer = setTimeout(() => {
+      this.options.logger.info({ runId: record.id }, 'Run timed out before it started');
+      active.startTimedOut = true;
+      void this.requestStop(record.id, active, 'timeout');
+    }, record.spec.timeoutSeconds * 1000);
+    active.timer.unref();
+  }
+
   private armTimeout(record: RunRecord, active: ActiveRun, startedAt: string): void {
     const deadline = Date.parse(startedAt) + record.spec.timeoutSeconds * 1000;
     const delayMs = Math.max(0, deadline - this.now().getTime());
@@ -285,6 +310,7 @@ export class RunManager {
 
   private async requestStop(runId: string, active: ActiveRun, reason: StopReason): Promise<void> {
     active.stopReason ??= reason;
+    active.stopping.abort();
     try {
       await active.launched?.stop(this.options.stopGraceSeconds);
     } catch (error) {
@@ -292,7 +318,17 @@ export class RunManager {
     }
   }
 
-  private stopMessage(record: RunRecord, reason: StopReason | undefined): string | null {
+  private stopMessage(
+    record: RunRecord,
+    reason: StopReason | undefined,
+    beforeStart = false,
+  ): string | null {
+    if (reason === 'timeout' && beforeStart) {
+      return (
+        `The run exceeded its timeout of ${record.spec.timeoutSeconds} s before its process ` +
+        'started, as while the engine pulled its image; pull the image first, or give a longer --timeout.'
+      );
+    }
     if (reason === 'timeout') {
       return `The run exceeded its timeout of ${record.spec.timeoutSeconds} s and was stopped.`;
     }
@@ -304,11 +340,12 @@ export class RunManager {
     record: RunRecord,
     error: unknown,
     stopReason: StopReason | undefined,
+    startTimedOut: boolean,
   ): { status: RunStatus; returnCode: number | null; error: string } {
     const message = error instanceof Error ? error.message : String(error);
     if (stopReason !== undefined) {
       // A stop during the start fails the start, whose own error would only confuse.
-      const stopped = this.stopMessage(record, stopReason) ?? message;
+      const stopped = this.stopMessage(record, stopReason, startTimedOut) ?? message;
       return { status: stopReason, returnCode: null, error: stopped };
     }
     if (error instanceof RunTimedOutError) {
@@ -348,4 +385,35 @@ export class RunManager {
 
 function randomRunId(): string {
   return `run_${randomBytes(10).toString('hex')}`;
+}
+
+/** Raised in place of a launch's result when the run was stopped before the launch finished. */
+class StoppedDuringStartError extends Error {}
+
+/**
+ * Waits for a launch, or for `signal`, whichever comes first. When the signal wins, it rejects at
+ * once and hands the launch's result, if it ever comes, to `onLate`.
+ */
+async function untilStopped(
+  launching: Promise<LaunchedRun>,
+  signal: AbortSignal,
+  onLate: (launched: LaunchedRun) => void,
+): Promise<LaunchedRun> {
+  if (signal.aborted) {
+    void launching.then(onLate, () => undefined);
+    throw new StoppedDuringStartError('The run was stopped before it started.');
+  }
+  let stopped!: () => void;
+  const stop = new Promise<never>((_resolve, reject) => {
+    stopped = () => reject(new StoppedDuringStartError('The run was stopped before it started.'));
+  });
+  signal.addEventListener('abort', stopped, { once: true });
+  try {
+    return await Promise.race([launching, stop]);
+  } catch (error) {
+    if (error instanceof StoppedDuringStartError) void launching.then(onLate, () => undefined);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', stopped);
+  }
 }

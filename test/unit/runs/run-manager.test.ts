@@ -192,11 +192,23 @@ describe('RunManager', () => {
     runner.launchGate = new Promise((resolve) => (release = resolve));
     const record = await manager.start(account, spec, null);
     await waitUntil(() => runner.launches.length === 1);
-    const abort = manager.abort(account.id, record.id);
-    release();
-    const aborted = await abort;
+
+    const aborted = await manager.abort(account.id, record.id);
     expect(aborted.status).toBe('aborted');
-    expect(runner.stops).toEqual([3]);
+    expect(aborted.error).toBe('The run was aborted.');
+    expect(runner.launches[0]!.stopRequested()).toBe(true);
+
+    release();
+    await waitUntil(() => runner.removals === 1);
+    expect(runner.stops).toEqual([0]);
+  });
+
+  it('times out a run that never starts', async () => {
+    runner.launchGate = new Promise(() => undefined);
+    const record = await manager.start(account, { ...spec, timeoutSeconds: 0.05 }, null);
+    const done = await manager.waitForEnd(account.id, record.id);
+    expect(done.status).toBe('timeout');
+    expect(done.error).toContain('timeout of 0.05 s before its process started');
   });
 
   it('stops a run at its timeout', async () => {
