@@ -53,12 +53,20 @@ export class ExecaComposeCli implements ComposeCli {
     const args = ['down', '--volumes', '--remove-orphans', '--timeout', timeout];
     // Compose v2 finds a project's containers, networks and volumes by its labels, so it can
     // take a project down whose files are gone. Compose v1 needs the files.
+    const byLabels = { name: project.name, directory: '/', files: [] };
     const filesGone = !project.files.every((path) => existsSync(path));
     if (filesGone && !this.isV1) {
-      await this.run({ name: project.name, directory: '/', files: [] }, args);
+      await this.run(byLabels, args);
       return;
     }
-    await this.run(project, args);
+    try {
+      await this.run(project, args);
+    } catch (error) {
+      // A file that Compose rejects, as one whose `up` failed on it, cannot take its project
+      // down either, so Compose v2 then goes by the labels alone.
+      if (this.isV1) throw error;
+      await this.run(byLabels, args);
+    }
   }
 
   private async run(

@@ -108,7 +108,15 @@ export class ComposeRunner implements Runner {
     const cli = await this.options.composeCli();
     for (const runId of leftovers) {
       this.options.logger.info({ runId }, 'Taking down a leftover Compose project');
-      await this.takeDown(cli, new ComposeProject(this.options.workDir, runId));
+      // One project that cannot be taken down must not keep the others.
+      await this.takeDown(cli, new ComposeProject(this.options.workDir, runId)).catch(
+        (error: unknown) => {
+          this.options.logger.warn(
+            { runId, err: error },
+            'Taking down a leftover Compose project failed; the next start tries again',
+          );
+        },
+      );
     }
   }
 

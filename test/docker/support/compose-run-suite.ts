@@ -282,6 +282,16 @@ export function describeComposeRuns(release: ComposeRelease): void {
       await expectComposeProjectRemoved(id, server.dataDir);
     });
 
+    it('removes the files of a project Compose rejects', async () => {
+      await using server = await start();
+      const text = `services:\n  app:\n    image: ${BUSYBOX}\n    mem_limit: lots\n`;
+      const run = await server.cli(['compose', 'run', await writeComposeFile(server, text)]);
+      expect(run.exitCode).not.toBe(0);
+      const id = await newestRunId(server);
+      await waitForStatus(server, id);
+      await expectComposeProjectRemoved(id, server.dataDir);
+    });
+
     it('hides the server environment from the file', async () => {
       await using server = await start();
       process.env.LYCEUM_TEST_SECRET = 'must-not-leak';
