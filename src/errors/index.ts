@@ -13,4 +13,5 @@ export {
   SystemFailureError,
   EngineUnavailableError,
   CommandNotRunnableError,
+  ComposeFileRejectedError,
 } from './lyceum-error.js';

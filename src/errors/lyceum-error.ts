@@ -73,6 +73,11 @@ export class SystemFailureError extends LyceumError {
 /** The Docker engine cannot be reached. */
 export class EngineUnavailableError extends SystemFailureError {}
 
+/** Compose rejected the run's file, which passed lyceum's own checks; the run ends as `failed`. */
+export class ComposeFileRejectedError extends LyceumError {
+  override readonly httpStatus = 422;
+}
+
 /**
  * The user's process could not be started inside its container: the command does not exist or is
  * not executable. The run ends as `failed` with the exit code the docker CLI uses for the same case.

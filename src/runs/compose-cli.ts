@@ -18,6 +18,8 @@ export interface ComposeCli {
    * `signal` ends the command.
    */
   up(project: ComposeProjectFiles, signal?: AbortSignal): Promise<void>;
+  /** Returns Compose's complaint about the project's files (`config --quiet`), or undefined. */
+  findFileProblem(project: ComposeProjectFiles): Promise<string | undefined>;
   /** Removes the project's containers, networks and volumes (`down --volumes`). */
   down(project: ComposeProjectFiles, graceSeconds: number): Promise<void>;
 }
@@ -46,6 +48,15 @@ export class ExecaComposeCli implements ComposeCli {
     // ignores pull_policy, so it relies on the images being present by then.
     const pull = this.isV1 ? [] : ['--pull', 'never'];
     await this.run(project, ['up', '--detach', '--no-build', ...pull], signal);
+  }
+
+  async findFileProblem(project: ComposeProjectFiles): Promise<string | undefined> {
+    try {
+      await this.run(project, ['config', '--quiet']);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   async down(project: ComposeProjectFiles, graceSeconds: number): Promise<void> {

@@ -3,7 +3,7 @@ import { checkComposeFile, type ComposeService } from '../compose/check-compose-
 import { COMPOSE_ALLOWANCES, type ComposeAllowance } from '../compose/compose-allowances.js';
 import type { ComposeVariables } from '../compose/interpolate.js';
 import { buildOverrideFile } from '../compose/override-file.js';
-import { RunTimedOutError, SystemFailureError } from '../errors/index.js';
+import { ComposeFileRejectedError, RunTimedOutError, SystemFailureError } from '../errors/index.js';
 import { planMounts } from '../mounts/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ComposeCli } from './compose-cli.js';
@@ -141,6 +141,16 @@ export class ComposeRunner implements Runner {
     try {
       await cli.up(project, cancel.signal);
     } catch (error) {
+      if (!timedOut && !context.stopRequested()) {
+        // An `up` that fails on the file itself is the user's to fix, not the server's.
+        const problem = await cli.findFileProblem(project);
+        if (problem !== undefined) {
+          throw new ComposeFileRejectedError(
+            `Compose rejected the file: ${problem}\nFix the file and run it again.`,
+            { cause: error },
+          );
+        }
+      }
       if (!timedOut || context.stopRequested()) throw error;
       throw new RunTimedOutError(
         `The run exceeded its timeout of ${timeoutSeconds} s while Compose was starting its ` +

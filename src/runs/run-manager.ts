@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Account, AccountRegistry } from '../accounts/account-registry.js';
 import {
   CommandNotRunnableError,
+  ComposeFileRejectedError,
   LyceumError,
   NotFoundError,
   RunTimedOutError,
@@ -353,6 +354,9 @@ export class RunManager {
     }
     if (error instanceof CommandNotRunnableError) {
       return { status: 'failed', returnCode: error.returnCode, error: message };
+    }
+    if (error instanceof ComposeFileRejectedError) {
+      return { status: 'failed', returnCode: null, error: message };
     }
     const known = error instanceof LyceumError;
     return {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SystemFailureError } from '../../../src/errors/index.js';
+import { ComposeFileRejectedError, SystemFailureError } from '../../../src/errors/index.js';
 import type { ComposeCli, ComposeProjectFiles } from '../../../src/runs/compose-cli.js';
 import { ComposeRunner } from '../../../src/runs/compose.js';
 import type { OutputLog } from '../../../src/runs/output-log.js';
@@ -32,6 +32,8 @@ class FakeCli implements ComposeCli {
   upError: Error | undefined;
   /** When set, `up` waits until its signal aborts, as for a dependency that never gets ready. */
   upHangs = false;
+  /** What `findFileProblem` reports, as Compose's complaint about the file. */
+  fileProblem: string | undefined;
 
   constructor(private readonly engine: FakeEngine) {}
 
@@ -54,6 +56,11 @@ class FakeCli implements ComposeCli {
       container.announceCreate();
       container.announceStart();
     }
+  }
+
+  async findFileProblem(project: ComposeProjectFiles): Promise<string | undefined> {
+    this.calls.push(`config ${project.name}`);
+    return this.fileProblem;
   }
 
   async down(project: ComposeProjectFiles, graceSeconds: number): Promise<void> {
@@ -184,8 +191,22 @@ describe('ComposeRunner', () => {
   it('takes the project down when up fails', async () => {
     cli.upError = new SystemFailureError('port is already allocated');
     await expect(runner.launch(context(spec()))).rejects.toThrow('port is already allocated');
-    expect(cli.calls).toEqual(['up lyceum-run_abc', 'down lyceum-run_abc 2']);
+    expect(cli.calls).toEqual([
+      'up lyceum-run_abc',
+      'config lyceum-run_abc',
+      'down lyceum-run_abc 2',
+    ]);
     expect(existsSync(projectDir())).toBe(false);
+  });
+
+  it('blames the file when Compose rejects it', async () => {
+    cli.upError = new SystemFailureError('"docker compose up" failed');
+    cli.fileProblem = 'services.app.mem_limit must be a size';
+    const launch = runner.launch(context(spec()));
+    await expect(launch).rejects.toThrow(ComposeFileRejectedError);
+    await expect(launch).rejects.toThrow(
+      'Compose rejected the file: services.app.mem_limit must be a size\nFix the file',
+    );
   });
 
   it('cancels up when the run is aborted', async () => {
