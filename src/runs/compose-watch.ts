@@ -38,8 +38,8 @@ interface Exit {
 
 /**
  * Follows the containers of one Compose project: their output, prefixed by service, and their
- * exits. Subscribed before Compose starts the project, it attaches to each container when the
- * engine reports its creation, before Compose starts it, and learns each exit from the die event.
+ * exits. Subscribed before Compose starts the project, it follows each container's logs from the
+ * start when the engine reports that it started, and learns each exit from the die event.
  * Calls for a container that has just started or exited wait until the engine has cleaned up
  * after its exit, which took about 100 ms for a container that exits at once (Docker 20.10).
  */
@@ -107,34 +107,29 @@ export class ComposeWatch {
   }
 
   private onEvent(event: ContainerEvent): void {
-    if (event.action === 'create') this.attachOutput(event.containerId, event.labels);
+    if (event.action === 'start') this.followOutput(event.containerId, event.labels);
     if (event.action === 'die' && event.exitCode !== undefined) {
       this.exitOf(event.containerId).resolve({ exitCode: event.exitCode, timeMs: event.timeMs });
     }
   }
 
-  /** Attaches to a container that Compose has created and not yet started. */
-  private attachOutput(containerId: string, labels: Record<string, string>): void {
+  /**
+   * Follows a started container's logs from their beginning. An attach made while Compose starts
+   * the container would race the start: the engine sent lines written meanwhile twice, once from
+   * the log and once live. A logging driver that the engine cannot read back, such as `none`,
+   * falls back to an attach, which sees only what comes after it.
+   */
+  private followOutput(containerId: string, labels: Record<string, string>): void {
     if (this.outputs.has(containerId)) return;
     const service = this.options.services.find(
       (entry) => entry.name === labels[COMPOSE_LABEL_SERVICE],
     );
     const prefixed = this.output.stream(outputLabel(labels, containerId));
     const container = this.options.engine.get(containerId);
-    // A start that comes before the attach is in place loses no output: it is sent first.
-    const attached = container.attachOutput((chunk) => prefixed.write(chunk), {
-      tty: service?.tty === true,
-      includeEarlierOutput: true,
-    });
-    this.outputs.set(containerId, ended(attached, prefixed));
-  }
-
-  /** Follows the logs of a container whose creation the events did not report. */
-  private followOutput(containerId: string, labels: Record<string, string>): void {
-    if (this.outputs.has(containerId)) return;
-    const prefixed = this.output.stream(outputLabel(labels, containerId));
-    const container = this.options.engine.get(containerId);
-    const followed = container.followLogs((chunk) => prefixed.write(chunk));
+    const write = (chunk: Buffer) => prefixed.write(chunk);
+    const followed = container
+      .followLogs(write)
+      .catch(() => container.attachOutput(write, { tty: service?.tty === true }));
     this.outputs.set(containerId, ended(followed, prefixed));
   }
 

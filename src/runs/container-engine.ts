@@ -48,8 +48,6 @@ export interface EventSubscription {
 export interface AttachOptions {
   /** True for a container created with a TTY, whose output is one raw stream. */
   tty?: boolean;
-  /** Also streams what the container wrote before the call, for a start that may come first. */
-  includeEarlierOutput?: boolean;
 }
 
 /** An attached output stream; `ended` resolves once the container's output is complete. */

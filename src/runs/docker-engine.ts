@@ -238,7 +238,6 @@ class DockerContainer implements ManagedContainer {
         stream: true,
         stdout: true,
         stderr: true,
-        logs: options.includeEarlierOutput === true,
       }),
     );
     return options.tty === true

@@ -48,14 +48,31 @@ describe('ComposeWatch', () => {
     expect(lines).toEqual(['web | hello\n', 'db  | ready\n']);
   });
 
-  it('attaches on creation with earlier output', async () => {
+  it('follows the logs once a container starts', async () => {
     const engine = new FakeEngine();
     const { watch } = await subscribe(engine, ['web'], undefined, true);
     const web = engine.add('w', serviceLabels('web'));
     web.announceCreate();
+    expect(web.logFollows).toBe(0);
     web.announceStart();
     await watch.follow();
-    expect(web.attachments).toEqual([{ tty: true, includeEarlierOutput: true }]);
+    expect(web.logFollows).toBe(1);
+    expect(web.attachments).toEqual([]);
+  });
+
+  it('attaches when the logs cannot be read', async () => {
+    const engine = new FakeEngine();
+    const { lines, watch } = await subscribe(engine, ['web'], undefined, true);
+    const web = engine.add('w', serviceLabels('web'));
+    web.logsUnreadable = true;
+    web.announceStart();
+    const project = await watch.follow();
+    await new Promise((resolve) => setImmediate(resolve));
+    web.print('live\n');
+    web.exit(0);
+    await project.outputDone;
+    expect(web.attachments).toEqual([{ tty: true }]);
+    expect(lines).toEqual(['web | live\n']);
   });
 
   it('follows containers the events missed', async () => {

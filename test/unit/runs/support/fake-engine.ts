@@ -21,6 +21,10 @@ export class FakeContainer implements ManagedContainer {
   stops: number[] = [];
   removed = false;
   attachments: AttachOptions[] = [];
+  /** How many times the container's logs were followed. */
+  logFollows = 0;
+  /** When set, reading the logs fails, as with the `none` logging driver. */
+  logsUnreadable = false;
   private listeners: OutputListener[] = [];
   private endOutput!: () => void;
   private readonly outputEnded = new Promise<void>((resolve) => (this.endOutput = resolve));
@@ -77,10 +81,13 @@ export class FakeContainer implements ManagedContainer {
 
   async attachOutput(listener: OutputListener, options: AttachOptions = {}): Promise<OutputStream> {
     this.attachments.push(options);
-    return this.followLogs(listener);
+    this.listeners.push(listener);
+    return { ended: this.outputEnded };
   }
 
   async followLogs(listener: OutputListener): Promise<OutputStream> {
+    this.logFollows++;
+    if (this.logsUnreadable) throw new Error('configured logging driver does not support reading');
     this.listeners.push(listener);
     return { ended: this.outputEnded };
   }
