@@ -1,5 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ServerUnreachableError } from './api-client.js';
 import type { CliContext } from './cli-context.js';
 import { exitCodeFor, followRun, type JobFinished } from './run-stream.js';
+
+/** How long a follower waits for a server that closed the connection, as for a restart. */
+const RECONNECT_LIMIT_MS = 60_000;
+const RECONNECT_INTERVAL_MS = 1000;
 
 /**
  * Streams a run's output to stdout until it ends and returns the exit code the CLI should end with.
@@ -29,20 +35,46 @@ export async function attachToRun(
   };
   process.on('SIGINT', onInterrupt);
   try {
-    const finished = await followRun(
-      client,
-      runId,
-      (content) => context.stdout.write(content),
-      detach.signal,
-    );
-    if (finished === undefined) {
-      if (detach.signal.aborted) return 130;
-      context.stderr.write(
-        `The connection to the server closed before run ${runId} ended; follow it again with "lyceum workloads logs ${runId} -f".\n`,
+    // A stream that reconnects replays the run's output from the start, so the characters
+    // printed before are skipped.
+    let printed = 0;
+    let lostAt: number | undefined;
+    for (;;) {
+      let seen = 0;
+      const onOutput = (content: string) => {
+        const skip = Math.max(0, printed - seen);
+        seen += content.length;
+        if (skip >= content.length) return;
+        context.stdout.write(content.slice(skip));
+        printed += content.length - skip;
+      };
+      const finished = await followRun(client, runId, onOutput, detach.signal).catch(
+        (error: unknown) => {
+          // Only a reconnection waits out a server that is down; a first connection reports it.
+          if (lostAt === undefined || !(error instanceof ServerUnreachableError)) throw error;
+          return undefined;
+        },
       );
-      return 1;
+      if (finished !== undefined) return reportRunEnd(context, runId, finished);
+      if (detach.signal.aborted) return 130;
+
+      // A stream that carried output was a working connection, so its loss starts a new wait.
+      if (lostAt === undefined || seen > 0) {
+        lostAt = Date.now();
+        context.stderr.write(
+          `The connection to the server closed; following run ${runId} again once the server is back (for up to ${RECONNECT_LIMIT_MS / 1000} s).\n`,
+        );
+      } else if (Date.now() - lostAt > RECONNECT_LIMIT_MS) {
+        context.stderr.write(
+          `The connection to the server closed before run ${runId} ended; follow it again with "lyceum workloads logs ${runId} -f".\n`,
+        );
+        return 1;
+      }
+      await sleep(RECONNECT_INTERVAL_MS, undefined, { signal: detach.signal }).catch(
+        () => undefined,
+      );
+      if (detach.signal.aborted) return 130;
     }
-    return reportRunEnd(context, runId, finished);
   } finally {
     process.off('SIGINT', onInterrupt);
   }

@@ -129,10 +129,16 @@ describe.skipIf(!dockerAvailable)('server restart', () => {
   });
 });
 
-describe('server stop while the CLI follows', () => {
-  it('tells the CLI to follow the run again', async () => {
+describe('server restart while the CLI follows', () => {
+  it('follows the run again once the server is back', async () => {
     await using server = await startTestServer();
-    const following = server.cli(['docker', 'run', BUSYBOX, '-c', 'echo one; sleep 30']);
+    const following = server.cli([
+      'docker',
+      'run',
+      BUSYBOX,
+      '-c',
+      'echo one; sleep 4; echo two; exit 6',
+    ]);
     let id: string | undefined;
     for (let attempt = 0; attempt < 300 && id === undefined; attempt++) {
       const runs = (await (await server.api('/workloads/list')).json()) as {
@@ -145,14 +151,13 @@ describe('server stop while the CLI follows', () => {
     expect(id).toBeDefined();
 
     await server.stop();
-    const result = await following;
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`The connection to the server closed before run ${id} ended`);
-    expect(result.stderr).not.toContain('Unexpected error');
-
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     await server.restart();
-    await server.cli(['workloads', 'abort', id!]);
-    expect((await waitForStatus(server, id!)).status).toBe('aborted');
+    const result = await following;
+    expect(result.stderr).toContain(`following run ${id} again once the server is back`);
+    expect(result.stderr).not.toContain('Unexpected error');
+    expect(result.stdout).toBe('one\ntwo');
+    expect(result.exitCode).toBe(6);
   });
 });
 

@@ -53,8 +53,9 @@ export async function startTestServer(
     LYCEUM_DEFAULT_PULL_POLICY: 'never',
     ...options.env,
   };
-  const launch = () =>
-    startServer(resolveServerConfig({ host: '127.0.0.1', port: 0, s3Port: 0, dataDir }, env), {
+  // A restart listens on the port of the first start, so CLIs that follow a run can reconnect.
+  const launch = (port = 0) =>
+    startServer(resolveServerConfig({ host: '127.0.0.1', port, s3Port: 0, dataDir }, env), {
       logger: pino(
         { level: 'debug' },
         pino.destination({ dest: logPath, append: true, sync: true }),
@@ -106,7 +107,7 @@ export async function startTestServer(
     },
     restart: async () => {
       if (!stopped) await server.close();
-      server = await launch();
+      server = await launch(Number(new URL(server.url).port));
       stopped = false;
     },
     [Symbol.asyncDispose]: async () => {
