@@ -26,6 +26,20 @@ export function isFolderMarker(key: string): boolean {
   return true;
 }
 
+/**
+ * Checks the key of an operation that writes content, such as CopyObject, and returns it. A key
+ * that names a folder gets an error that says only an empty PutObject makes one.
+ */
+export function validateContentKey(key: string, operation: string): string {
+  if (isFolderMarker(key)) {
+    throw new InvalidInputError(
+      `Key ${JSON.stringify(key)} ends in "/", so it names a folder, which ${operation} cannot ` +
+        'make; only a PutObject with an empty body makes a folder. Use a key without the final "/".',
+    );
+  }
+  return validateObjectKey(key);
+}
+
 /** Returns the folder segments of a folder marker's key. */
 export function markerSegments(key: string): string[] {
   return key.slice(0, -1).split('/');

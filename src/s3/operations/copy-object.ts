@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { NotFoundError } from '../../errors/index.js';
-import { validateObjectKey } from '../../storage/object-key.js';
+import { validateContentKey } from '../../storage/folder-markers.js';
 import { decodeComponent } from '../sigv4/canonical-request.js';
 import { s3Errors } from '../s3-error.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
@@ -14,7 +14,7 @@ export async function copyObject(
   response: ServerResponse,
   context: S3Context,
 ): Promise<void> {
-  const key = validateObjectKey(request.key!);
+  const key = validateContentKey(request.key!, 'CopyObject');
   const source = parseCopySource(request.headers['x-amz-copy-source']!);
   if (source.bucket !== request.bucket) {
     throw s3Errors.accessDenied('CopyObject copies only within your own bucket.');

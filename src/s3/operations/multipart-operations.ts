@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { validateObjectKey } from '../../storage/object-key.js';
+import { validateContentKey } from '../../storage/folder-markers.js';
 import {
   MAX_PART_NUMBER,
   PartListError,
@@ -17,7 +17,7 @@ export async function createMultipartUpload(
   response: ServerResponse,
   context: S3Context,
 ): Promise<void> {
-  const key = validateObjectKey(request.key!);
+  const key = validateContentKey(request.key!, 'a multipart upload');
   const upload = await context.uploads.create(request.bucket!, key, {
     contentType: request.headers['content-type'],
     userMetadata: userMetadataFrom(request.headers),

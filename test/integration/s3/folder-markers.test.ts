@@ -1,6 +1,8 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -105,6 +107,26 @@ describe('S3 folder markers', () => {
     await expect(stat(join(server.bucketDir, 'empty'))).rejects.toThrow(/ENOENT/);
     const listing = await s3.send(new ListObjectsV2Command({ Bucket }));
     expect(listing.Contents?.map((object) => object.Key)).toEqual(['full/kept.txt']);
+  });
+
+  it('rejects a folder key for copies and multipart uploads', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'source.txt', Body: 'x' }));
+
+    const copy = await rejection(
+      s3.send(
+        new CopyObjectCommand({ Bucket, Key: 'copied/', CopySource: `${Bucket}/source.txt` }),
+      ),
+    );
+    expect(copy.$metadata.httpStatusCode).toBe(400);
+    expect(copy.message).toContain('which CopyObject cannot make');
+    const multipart = await rejection(
+      s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'parts/' })),
+    );
+    expect(multipart.message).toContain('only a PutObject with an empty body makes a folder');
   });
 
   it('rejects an invalid folder key', async () => {
