@@ -137,9 +137,15 @@ function rejectHostAccess(
   ].filter((access) => !allowances.includes(access.allowance));
   if (found.length === 0) return;
   const lines = found.map((access) => `- ${access.where}: ${access.setting} [${access.allowance}]`);
+  // A bind mount of data is most often meant to reach files that belong in the bucket.
+  const bucketHint = found.some((access) => access.allowance === 'bind_mounts')
+    ? ' To give services your files, store them in the bucket and mount it with ' +
+      '--enable-s3-mount (enable_s3_mount: true) instead of a host folder.'
+    : '';
   throw new InvalidInputError(
     `The Compose file reaches the host, which this server does not allow:\n${lines.join('\n')}\n` +
-      FIX_HOST_ACCESS,
+      FIX_HOST_ACCESS +
+      bucketHint,
   );
 }
 

@@ -356,6 +356,15 @@ describe('lyceum CLI setup errors', () => {
     expect(await readFile(join(server.dataDir, 'fresh', 'x.txt'), 'utf8')).toBe('x');
   });
 
+  it('rejects an empty Compose file', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'empty.yaml'), '\n');
+    const result = await server.cli(['compose', 'run', 'empty.yaml']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('The Compose file "empty.yaml" is empty');
+    expect(await (await server.api('/workloads/list')).json()).toEqual([]);
+  });
+
   it('rejects an invalid image name before starting', async () => {
     await using server = await startTestServer();
     const result = await server.cli(['docker', 'run', 'Bad Image!', '-c', 'true']);

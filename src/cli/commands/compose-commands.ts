@@ -36,6 +36,11 @@ export function registerComposeCommands(program: Command, context: CliContext): 
     .option('--pull <policy>', 'image pull policy: never, missing or always')
     .action(async (file: string, options: ComposeRunOptions) => {
       const text = await readComposeFile(file);
+      if (text.trim() === '') {
+        throw new InvalidInputError(
+          `The Compose file ${JSON.stringify(file)} is empty; give a file with a services section.`,
+        );
+      }
       const body = composeStartBody(text, basename(file), options);
       const reply = await context.client().postJson<StartReply>('/execution/compose/start', body);
       if (options.detach) {

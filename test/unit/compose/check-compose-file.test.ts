@@ -54,6 +54,12 @@ describe('checkComposeFile', () => {
     expect(check(text).services.map((service) => service.tty)).toEqual([true, true, false]);
   });
 
+  it('points bind mounts at the bucket mount', () => {
+    const text = withService('volumes: ["./data:/data"]');
+    expect(() => check(text)).toThrow('mount it with --enable-s3-mount');
+    expect(() => check(withService('privileged: true'))).not.toThrow(/enable-s3-mount/);
+  });
+
   it('accepts logging drivers that stay on the host', () => {
     for (const driver of ['json-file', 'local', 'none']) {
       const text = withService(`logging: {driver: ${driver}, options: {max-size: 10m}}`);
