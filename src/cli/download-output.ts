@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { LyceumError } from '../errors/index.js';
 import { DownloadFile } from './download-file.js';
 
 /** The signals that stop a download into a file, which then removes its partial file. */
@@ -91,8 +92,18 @@ export async function writeToStdout(
     await pipeline(body, stdout, { end: false });
     return 0;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') {
+      body.destroy();
+      return signalExitCode('SIGPIPE');
+    }
+    // Writes go only to stdout, as the response is only read, so a failed write is stdout's.
+    if ((error as NodeJS.ErrnoException).syscall !== 'write') throw error;
     body.destroy();
-    return signalExitCode('SIGPIPE');
+    throw new LyceumError(
+      `Writing the download to stdout failed (${(error as Error).message}); ` +
+        'check where stdout goes, such as free space on its disk.',
+      { cause: error },
+    );
   }
 }

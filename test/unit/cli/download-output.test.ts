@@ -145,6 +145,21 @@ describe('writeToStdout', () => {
     expect(body.destroyed).toBe(true);
   });
 
+  it('explains a full disk behind stdout', async () => {
+    const fullDisk = new Writable({
+      write(_chunk, _encoding, callback) {
+        const error = new Error('ENOSPC: no space left on device, write');
+        callback(Object.assign(error, { code: 'ENOSPC', syscall: 'write' }));
+      },
+    });
+    const body = new PassThrough();
+    body.write(Buffer.from('data'));
+    await expect(writeToStdout(body, fullDisk)).rejects.toThrow(
+      'Writing the download to stdout failed (ENOSPC: no space left on device, write)',
+    );
+    expect(body.destroyed).toBe(true);
+  });
+
   it('throws a body error', async () => {
     const body = new PassThrough();
     setImmediate(() => body.destroy(new Error('connection reset')));
