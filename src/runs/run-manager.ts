@@ -228,7 +228,7 @@ export class RunManager {
 
     try {
       if (!resumed) repository.markStatus(record.id, 'starting');
-      log.info('Starting run');
+      log.info(resumed ? 'Following a resumed run' : 'Starting run');
       if (!resumed && record.kind !== 'compose') this.armStartTimeout(record, active);
       const launching = launch({
         run: record,
@@ -251,7 +251,7 @@ export class RunManager {
           : undefined;
       const startedAt = record.startedAt ?? (engineStart ?? this.now()).toISOString();
       repository.markStatus(record.id, 'running', startedAt);
-      log.info('Started run');
+      log.info(resumed ? 'Following the resumed run' : 'Started run');
       this.armTimeout(record, active, startedAt);
       if (active.stopReason !== undefined) await launched.stop(this.options.stopGraceSeconds);
 
