@@ -192,6 +192,10 @@ describe('lyceum CLI errors', () => {
     expect(result.stderr).toContain('"lyceum storage rmdir ds/sub/" deletes the folder');
     const listing = await server.cli(['storage', 'ls', '-r', '--json']);
     expect(JSON.parse(listing.stdout)).toEqual([expect.objectContaining({ key: 'ds/sub/x.txt' })]);
+
+    const withoutSlash = await server.cli(['storage', 'rm', 'ds/sub']);
+    expect(withoutSlash.exitCode).toBe(1);
+    expect(withoutSlash.stderr).toContain('"ds/sub/" is a folder: "lyceum storage rmdir ds/sub/"');
   });
 
   it('downloads keys with dots in their names', async () => {

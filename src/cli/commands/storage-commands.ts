@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
+import { ApiError } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { printResult } from '../cli-context.js';
@@ -138,11 +139,23 @@ export function registerStorageCommands(program: Command, context: CliContext): 
       const folderAdvice =
         `"lyceum storage rmdir ${key}" deletes the folder and every object in it, ` +
         `and "lyceum storage ls ${key} -r" lists them.`;
-      await context
-        .client()
-        .send(`/storage/delete/${encodeKey(checkObjectKey(key, folderAdvice))}`, {
+      const client = context.client();
+      try {
+        await client.send(`/storage/delete/${encodeKey(checkObjectKey(key, folderAdvice))}`, {
           method: 'DELETE',
         });
+      } catch (error) {
+        // "rm data" for a folder is a common slip; the key with a "/" names what is there.
+        if (!(error instanceof ApiError) || error.status !== 404) throw error;
+        const query = new URLSearchParams({ prefix: `${key}/`, max_files: '1' });
+        const inside = await client.json<unknown[]>(`/storage/list-files?${query.toString()}`);
+        if (inside.length === 0) throw error;
+        throw new ApiError(
+          404,
+          `${error.message} "${key}/" is a folder: "lyceum storage rmdir ${key}/" deletes it ` +
+            'and every object in it.',
+        );
+      }
       context.stdout.write(`Deleted ${key}\n`);
     });
 
