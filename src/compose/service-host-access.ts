@@ -87,8 +87,9 @@ function checkBindMounts(service: Record<string, unknown>, report: Report): void
 
 /**
  * Returns the allowances a bind of `source` needs: docker_socket for an engine socket itself,
- * both bind_mounts and docker_socket for a folder that contains one or for anything under /proc,
- * whose `/proc/PID/root` folders show the whole host, else bind_mounts.
+ * both bind_mounts and docker_socket for a folder that contains one, for anything under /proc,
+ * whose `/proc/PID/root` folders show the whole host, and for a relative path with "..", else
+ * bind_mounts.
  */
 function bindAllowances(source: string): ComposeAllowance[] {
   const path = posix.normalize(source).replace(/(.)\/+$/, '$1');
@@ -97,7 +98,10 @@ function bindAllowances(source: string): ComposeAllowance[] {
   const folder = path.endsWith('/') ? path : `${path}/`;
   const containsSocket = ENGINE_SOCKETS.some((socket) => socket.startsWith(folder));
   const underProc = path === '/proc' || path.startsWith('/proc/');
-  return containsSocket || underProc ? ['bind_mounts', 'docker_socket'] : ['bind_mounts'];
+  // A relative path resolves against the run's project folder, which is not known here, so one
+  // that climbs out of it with ".." may lead anywhere, the socket included.
+  const climbs = !path.startsWith('/') && path.split('/').includes('..');
+  return containsSocket || underProc || climbs ? ['bind_mounts', 'docker_socket'] : ['bind_mounts'];
 }
 
 function checkNetworkMode(value: unknown, report: Report): void {

@@ -98,7 +98,7 @@ describe('checkComposeFile', () => {
       ['volumes: ["/etc:/host-etc"]', 'volumes: /etc:/host-etc', 'bind_mounts'],
       ['volumes: ["./data:/data"]', 'volumes: ./data:/data', 'bind_mounts'],
       ['volumes: ["c:/etc:/hostetc"]', 'volumes: c:/etc:/hostetc', 'bind_mounts'],
-      ['volumes: ["c:x/../..:/host"]', 'volumes: c:x/../..:/host', 'bind_mounts'],
+      ['volumes: ["c:x/../..:/host"]', 'volumes: c:x/../..:/host', 'docker_socket'],
       ['volumes: ["${HOME}:/h"]', 'volumes: /root:/h', 'bind_mounts'],
       ['volumes: [{type: bind, source: /srv, target: /s}]', 'volumes: type: bind', 'bind_mounts'],
       [
@@ -110,6 +110,7 @@ describe('checkComposeFile', () => {
       ['volumes: ["/run/docker.sock/:/s"]', 'volumes: /run/docker.sock/:/s', 'docker_socket'],
       ['volumes: ["/run/containerd:/c"]', 'volumes: /run/containerd:/c', 'docker_socket'],
       ['volumes: ["/proc/1/root:/h"]', 'volumes: /proc/1/root:/h', 'docker_socket'],
+      ['volumes: ["../../run:/r"]', 'volumes: ../../run:/r', 'docker_socket'],
       [
         'external_links: ["other-run:db"]',
         'external_links: ["other-run:db"]',
