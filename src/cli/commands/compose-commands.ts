@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import { attachToRun } from '../attach-to-run.js';
+import { shellVariablesInFile } from '../compose-variables.js';
 import { waitForStart } from '../wait-for-start.js';
 import type { CliContext } from '../cli-context.js';
 import { parsePullPolicy, parseTimeout } from '../run-options.js';
@@ -39,6 +40,15 @@ export function registerComposeCommands(program: Command, context: CliContext): 
       if (text.trim() === '') {
         throw new InvalidInputError(
           `The Compose file ${JSON.stringify(file)} is empty; give a file with a services section.`,
+        );
+      }
+      const fromShell = shellVariablesInFile(text, context.env);
+      if (fromShell.length > 0) {
+        context.stderr.write(
+          `Note: the Compose file refers to ${fromShell.map((name) => `$${name}`).join(', ')}, ` +
+            'which your shell sets, but Compose on the server does not see your environment, so ' +
+            'each such reference gets its default or an empty value. Write the values into the ' +
+            'file instead.\n',
         );
       }
       const body = composeStartBody(text, basename(file), options);

@@ -310,6 +310,7 @@ export function describeComposeRuns(release: ComposeRelease): void {
         const run = await server.cli(['compose', 'run', await writeComposeFile(server, text)]);
         expect(run.exitCode).toBe(0);
         expect(run.stdout).toBe('app | secret=[]');
+        expect(run.stderr).toContain('refers to $LYCEUM_TEST_SECRET, which your shell sets');
       } finally {
         delete process.env.LYCEUM_TEST_SECRET;
       }
