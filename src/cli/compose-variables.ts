@@ -1,13 +1,7 @@
+import { PASSED_VARIABLES } from '../compose/compose-environment.js';
+
 /** Variables that Compose on the server also has, so a reference to them is not a surprise. */
-const SERVER_VARIABLES = new Set([
-  'PATH',
-  'HOME',
-  'DOCKER_HOST',
-  'DOCKER_CONTEXT',
-  'DOCKER_CONFIG',
-  'DOCKER_CERT_PATH',
-  'DOCKER_TLS_VERIFY',
-]);
+const SERVER_VARIABLES = new Set(PASSED_VARIABLES);
 
 /** A `$NAME` or `${NAME` reference, after any run of `$$` escapes. */
 const REFERENCE = /(?<!\$)(?:\$\$)*\$\{?([_a-zA-Z][_a-zA-Z0-9]*)/g;

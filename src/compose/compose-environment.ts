@@ -1,7 +1,7 @@
 import type { ComposeVariables } from './interpolate.js';
 
 /** Variables that tell the docker CLI where the engine is and where its configuration lives. */
-const PASSED_VARIABLES = [
+export const PASSED_VARIABLES = [
   'PATH',
   'HOME',
   'DOCKER_HOST',
