@@ -5,6 +5,7 @@ import { isMapping, isPresent, isTrue } from './compose-values.js';
 import { interpolateComposeFile, type ComposeVariables } from './interpolate.js';
 import { findMountConflicts } from './mount-conflicts.js';
 import { findProjectHostAccess } from './project-host-access.js';
+import { serviceMounts } from './service-mounts.js';
 import { findServiceHostAccess } from './service-host-access.js';
 
 /** The rules a Compose file is checked against. */
@@ -24,6 +25,11 @@ export interface ComposeService {
   image: string | undefined;
   /** True when the service runs with a TTY, so its output is one raw stream. */
   tty: boolean;
+  /**
+   * Images mounted as volumes (`type: image`). Compose has the engine pull them whatever its
+   * pull option says, so the server applies the run's pull policy to them first.
+   */
+  mountedImages: string[];
 }
 
 /** A Compose file that passed the checks. The run uses its text unchanged. */
@@ -52,6 +58,9 @@ export function checkComposeFile(text: string, rules: ComposeFileRules): Checked
     name,
     image: imageOf(services, name),
     tty: isTrue(inheritedValue(services, name, 'tty')),
+    mountedImages: serviceMounts(services[name]!)
+      .filter((mount) => mount.kind === 'image' && mount.source !== undefined)
+      .map((mount) => mount.source!),
   }));
   rejectHostAccess(file as Record<string, unknown>, services, rules.allowances);
   if (rules.mountPath !== undefined) rejectMountConflicts(services, rules.mountPath);

@@ -29,7 +29,7 @@ export const COMPOSE_ALLOWANCES = {
     'networks declared external or given a name of their own, and network_mode naming a network',
   network_drivers: 'networks with a driver other than bridge, or with driver_opts',
   providers:
-    'services with a provider, which Compose carries out by running a command on the server',
+    'services with a provider, and top-level models, which Compose carries out by running a program on the server',
   logging_drivers:
     'logging drivers other than json-file, local and none, which make the engine send output elsewhere',
 } as const;

@@ -15,6 +15,16 @@ export function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
+/** Tells whether a key has any value, the empty string included, which Compose reads as a path. */
+export function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+/** Returns a mapping value, or `{}` for anything else. */
+export function asMapping(value: unknown): Record<string, unknown> {
+  return isMapping(value) ? value : {};
+}
+
 /** Returns a set value as trimmed lower-case text, and an unset one as ''. */
 export function lowerText(value: unknown): string {
   return isPresent(value) ? String(value).trim().toLowerCase() : '';

@@ -1,4 +1,4 @@
-import { entriesOf, isPresent, isTrue, lowerText } from './compose-values.js';
+import { entriesOf, isPresent, isSet, isTrue, lowerText } from './compose-values.js';
 import type { HostAccess } from './service-host-access.js';
 
 /**
@@ -10,9 +10,11 @@ export function findProjectHostAccess(file: Record<string, unknown>): HostAccess
   const report = (where: string, setting: string, allowance: HostAccess['allowance']) =>
     found.push({ where, setting, allowance });
 
-  if (isPresent(file.include)) {
+  if (isSet(file.include)) {
     report('include', `include: ${JSON.stringify(file.include)}`, 'host_files');
   }
+  // Compose runs top-level models with the Docker Model plugin, a program on the server.
+  if (isSet(file.models)) report('models', 'models', 'providers');
   for (const [name, volume] of entriesOf(file.volumes)) {
     const where = `volumes.${name}`;
     if (isTrue(volume.external)) report(where, 'external: true', 'external_volumes');
@@ -36,7 +38,8 @@ export function findProjectHostAccess(file: Record<string, unknown>): HostAccess
   }
   for (const section of ['secrets', 'configs']) {
     for (const [name, entry] of entriesOf(file[section])) {
-      if (isPresent(entry.file)) {
+      // An empty file name resolves to the project folder, with the run's working files.
+      if (isSet(entry.file)) {
         report(`${section}.${name}`, `file: ${String(entry.file)}`, 'host_files');
       }
     }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { ComposeAllowance } from './compose-allowances.js';
-import { isPresent, isTrue, listOf, lowerText } from './compose-values.js';
+import { asMapping, isPresent, isSet, isTrue, listOf, lowerText } from './compose-values.js';
 import { serviceMounts } from './service-mounts.js';
 
 /** One way a Compose file reaches the host, found in a service or in a top-level section. */
@@ -22,6 +22,14 @@ const ENGINE_SOCKETS = [
   '/var/run/containerd/containerd.sock',
   '/run/docker/containerd/containerd.sock',
   '/var/run/docker/containerd/containerd.sock',
+];
+/** Keys of `blkio_config` that name device paths on the host. */
+const BLKIO_DEVICE_KEYS = [
+  'weight_device',
+  'device_read_bps',
+  'device_write_bps',
+  'device_read_iops',
+  'device_write_iops',
 ];
 /** Logging drivers that keep a service's output on the engine's host, where Docker reads it. */
 const LOCAL_LOGGING_DRIVERS = new Set(['', 'json-file', 'local', 'none']);
@@ -64,7 +72,8 @@ export function findServiceHostAccess(
   checkNetworkMode(service.network_mode, report);
   checkNamespaces(service, report);
   for (const [key, allowance] of LIST_KEYS) {
-    if (listOf(service[key]).length > 0)
+    // An empty env_file or label_file still names a path to Compose.
+    if (listOf(service[key]).length > 0 || service[key] === '')
       report(`${key}: ${JSON.stringify(service[key])}`, allowance);
   }
   if (isPresent(service.cgroup_parent)) {
@@ -72,8 +81,18 @@ export function findServiceHostAccess(
   }
   const driver = lowerText((service.logging as { driver?: unknown } | null | undefined)?.driver);
   if (!LOCAL_LOGGING_DRIVERS.has(driver)) report(`logging.driver: ${driver}`, 'logging_drivers');
+  for (const hook of ['post_start', 'pre_stop']) {
+    const privileged = listOf(service[hook]).some((entry) => isTrue(asMapping(entry).privileged));
+    if (privileged) report(`${hook}: privileged: true`, 'privileged');
+  }
+  const blkio = asMapping(service.blkio_config);
+  for (const key of BLKIO_DEVICE_KEYS) {
+    // The engine looks up each device path on the host, so a file can test which paths exist.
+    if (listOf(blkio[key]).length > 0) report(`blkio_config.${key}`, 'devices');
+  }
+  // An empty file name still names a path to Compose: its project folder.
   const extendsFile = (service.extends as { file?: unknown } | null | undefined)?.file;
-  if (isPresent(extendsFile)) report(`extends.file: ${String(extendsFile)}`, 'host_files');
+  if (isSet(extendsFile)) report(`extends.file: ${String(extendsFile)}`, 'host_files');
   return found;
 }
 

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 /** A mount that a service declares in its `volumes` or `tmpfs` key. */
 export interface ServiceMount {
   /** `bind` for anything from the host's file system, whatever syntax declared it. */
-  kind: 'bind' | 'volume' | 'tmpfs' | 'other';
+  kind: 'bind' | 'volume' | 'tmpfs' | 'image' | 'other';
   source: string | undefined;
   /** The path inside the container, normalised; undefined when the entry names none. */
   target: string | undefined;
@@ -61,7 +61,8 @@ function longSyntaxMount(entry: Record<string, unknown>): ServiceMount {
   const target = typeof entry.target === 'string' ? normaliseTarget(entry.target) : undefined;
   const written = `type: ${type || '(none)'}`;
   if (NOT_FROM_HOST.has(type)) {
-    return { kind: type === 'tmpfs' ? 'tmpfs' : 'other', source, target, written };
+    const kind = type === 'tmpfs' || type === 'image' ? type : 'other';
+    return { kind, source, target, written };
   }
   const fromHost = type !== 'volume' || (source !== undefined && isHostPath(source));
   if (fromHost && source !== undefined) return { kind: 'bind', source, target, written };

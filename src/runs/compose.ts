@@ -53,7 +53,12 @@ export class ComposeRunner implements Runner {
     await engine.ping();
 
     const { services } = this.checkFile(spec, this.options.allowances);
-    const images = new Set(services.flatMap((service) => service.image ?? []));
+    const images = new Set(
+      services.flatMap((service) => [
+        ...(service.image === undefined ? [] : [service.image]),
+        ...service.mountedImages,
+      ]),
+    );
     for (const image of images) await engine.ensureImage(image, spec.pullPolicy);
     const bucket = await this.bucketMount(context, spec);
 

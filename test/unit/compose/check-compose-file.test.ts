@@ -32,8 +32,8 @@ describe('checkComposeFile', () => {
     const text = 'services:\n  web:\n    image: nginx:1\n  worker:\n    image: "${IMG:-busybox}"\n';
     expect(check(text)).toEqual({
       services: [
-        { name: 'web', image: 'nginx:1', tty: false },
-        { name: 'worker', image: 'busybox', tty: false },
+        { name: 'web', image: 'nginx:1', tty: false, mountedImages: [] },
+        { name: 'worker', image: 'busybox', tty: false, mountedImages: [] },
       ],
     });
   });
@@ -58,6 +58,11 @@ describe('checkComposeFile', () => {
     const text = withService('volumes: ["./data:/data"]');
     expect(() => check(text)).toThrow('mount it with --enable-s3-mount');
     expect(() => check(withService('privileged: true'))).not.toThrow(/enable-s3-mount/);
+  });
+
+  it('lists images mounted as volumes', () => {
+    const text = withService('volumes: [{type: image, source: "weights:1", target: /w}]');
+    expect(check(text).services[0]?.mountedImages).toEqual(['weights:1']);
   });
 
   it('accepts logging drivers that stay on the host', () => {
@@ -116,6 +121,18 @@ describe('checkComposeFile', () => {
         'external_links: ["other-run:db"]',
         'foreign_containers',
       ],
+      [
+        'post_start: [{command: ["id"], privileged: true}]',
+        'post_start: privileged: true',
+        'privileged',
+      ],
+      [
+        'blkio_config: {device_read_bps: [{path: /dev/sda, rate: 1mb}]}',
+        'blkio_config.device_read_bps',
+        'devices',
+      ],
+      ['extends: {file: "", service: x}', 'extends.file: ', 'host_files'],
+      ['env_file: ""', 'env_file: ""', 'host_files'],
       [
         'logging: {driver: syslog, options: {syslog-address: "tcp://127.0.0.1:1"}}',
         'logging.driver: syslog',
@@ -178,6 +195,9 @@ describe('checkComposeFile', () => {
       ['secrets:\n  s:\n    file: /etc/shadow\n', 'secrets.s: file: /etc/shadow [host_files]'],
       ['configs:\n  c:\n    file: ./c.conf\n', 'configs.c: file: ./c.conf [host_files]'],
       ['include:\n  - other.yml\n', 'include: include: ["other.yml"] [host_files]'],
+      ['secrets:\n  s:\n    file: ""\n', 'secrets.s: file:  [host_files]'],
+      ['configs:\n  c:\n    file: ""\n', 'configs.c: file:  [host_files]'],
+      ['models:\n  m:\n    model: ai/smollm2\n', 'models: models [providers]'],
     ])('rejects top-level %j', (section, line) => {
       const text = withService('command: "true"') + section;
       expect(() => check(text)).toThrow(`- ${line}`);

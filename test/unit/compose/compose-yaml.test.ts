@@ -18,8 +18,30 @@ describe('parseComposeYaml', () => {
     });
   });
 
-  it('keeps the value of !override', () => {
-    expect(parseComposeYaml('ports: !override [80]\n')).toEqual({ ports: [80] });
+  it.each([
+    ['a: !reset []\n', '!reset'],
+    ['ports: !override [80]\n', '!override'],
+  ])('rejects the Compose tag in %j', (text, tag) => {
+    expect(() => parseComposeYaml(text)).toThrow(`uses the YAML tag ${tag} at line 1`);
+  });
+
+  it.each([
+    ['carriage return', '\r'],
+    ['next line', '\u0085'],
+    ['line separator', '\u2028'],
+    ['paragraph separator', '\u2029'],
+  ])('rejects a %s as a line break', (_name, lineBreak) => {
+    const text = `services:\n  s:\n    image: a\n    # note${lineBreak}    privileged: true\n`;
+    expect(() => parseComposeYaml(text)).toThrow(/has the line break U\+[0-9A-F]{4} on line 4/);
+  });
+
+  it('accepts CRLF line ends', () => {
+    expect(parseComposeYaml('a: 1\r\nb: 2\r\n')).toEqual({ a: 1, b: 2 });
+  });
+
+  it('rejects an alias as a key', () => {
+    const text = 'x: &m a\ny:\n  *m : 1\n';
+    expect(() => parseComposeYaml(text)).toThrow('uses an alias as a key at line 3');
   });
 
   it.each([
@@ -45,8 +67,8 @@ describe('parseComposeYaml', () => {
     );
   });
 
-  it('accepts core and Compose tags', () => {
-    const text = 'a: !!str 1\nb: !reset []\nc: !!int "2"\n';
+  it('accepts core tags', () => {
+    const text = 'a: !!str 1\nb: !!seq []\nc: !!int "2"\n';
     expect(parseComposeYaml(text)).toEqual({ a: '1', b: [], c: 2 });
   });
 

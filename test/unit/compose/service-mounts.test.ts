@@ -32,7 +32,7 @@ describe('serviceMounts', () => {
     [{ type: 'unknown', source: 'data', target: '/d' }, 'bind', 'data'],
     [{ source: '/etc', target: '/d' }, 'bind', '/etc'],
     [{ type: 'tmpfs', target: '/d' }, 'tmpfs', undefined],
-    [{ type: 'image', source: 'busybox', target: '/d' }, 'other', 'busybox'],
+    [{ type: 'image', source: 'busybox', target: '/d' }, 'image', 'busybox'],
   ])('reads long syntax %j', (entry, kind, source) => {
     expect(serviceMounts({ volumes: [entry] })).toMatchObject([{ kind, source, target: '/d' }]);
   });

@@ -131,6 +131,17 @@ describe('ComposeRunner', () => {
     ]);
   });
 
+  it('checks images mounted as volumes under the pull policy', async () => {
+    const composeFile =
+      'services:\n  app:\n    image: busybox\n    volumes:\n' +
+      '      - {type: image, source: "weights:1", target: /w}\n';
+    await runner.launch(context(spec({ composeFile, enableS3Mount: false })));
+    expect(engine.ensured).toEqual([
+      ['busybox', 'never'],
+      ['weights:1', 'never'],
+    ]);
+  });
+
   it('writes the Compose file unchanged', async () => {
     await runner.launch(context(spec()));
     expect(await readFile(join(projectDir(), 'compose.yaml'), 'utf8')).toBe(FILE);
