@@ -316,32 +316,39 @@ export class DirectoryStore implements ObjectStore {
     const folder = this.openParentForWrite(root, segments, key);
     try {
       const target = folder.entryPath(name);
-      if (isFolder(target)) {
-        throw new ConflictError(
-          `Key ${JSON.stringify(key)} names an existing folder; it cannot also be an object. ` +
-            'Choose another key or delete the folder first.',
-        );
-      }
+      if (isFolder(target)) throw folderInTheWay(key);
       // Concurrent writes of one key take turns from the rename to the metadata. Otherwise a writer
       // could read back another writer's file and record its own MD5 for it.
       return await this.publishLocks.run(`${bucket}/${key}`, async () => {
+        const staged = lstatSync(stagedPath, { bigint: true });
         // Like creating a file, a rename waits for the journal while others fsync, so it goes to
         // the thread pool.
-        await rename(stagedPath, target);
+        await rename(stagedPath, target).catch((error: NodeJS.ErrnoException) => {
+          if (!['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(error.code ?? '')) throw error;
+          throw folderInTheWay(key, error);
+        });
+        const stats = lstatSync(target, { bigint: true, throwIfNoEntry: false });
         await this.folderSyncs.sync(folder.realPath, () => folder.sync());
-        const stats = lstatSync(target, { bigint: true });
         const metadata: ObjectMetadata = {
           key,
-          size: Number(stats.size),
-          mtimeNs: stats.mtimeNs.toString(),
-          ctimeNs: stats.ctimeNs.toString(),
+          size: Number(staged.size),
+          mtimeNs: staged.mtimeNs.toString(),
+          ctimeNs: (stats ?? staged).ctimeNs.toString(),
           etag: options.etag ?? md5,
           contentType: options.contentType ?? guessContentType(key),
           userMetadata: options.userMetadata ?? null,
           checksums: options.checksums ?? null,
         };
-        this.options.metadata.put(bucket, metadata);
-        return toInfo(metadata, new Date(Number(stats.mtimeMs)));
+        // A run may rewrite or remove the file the moment it is in place. Then the upload's MD5
+        // and checksums no longer describe it, and the store derives its metadata on first use.
+        const untouched =
+          stats !== undefined &&
+          stats.ino === staged.ino &&
+          stats.size === staged.size &&
+          stats.mtimeNs === staged.mtimeNs;
+        if (untouched) this.options.metadata.put(bucket, metadata);
+        else this.options.metadata.delete(bucket, key);
+        return toInfo(metadata, new Date(Number(staged.mtimeMs)));
       });
     } finally {
       if (folder !== root) folder.closeNow();
@@ -476,6 +483,15 @@ export class DirectoryStore implements ObjectStore {
       file.close();
     }
   }
+}
+
+/** Returns the error for a key that names a folder, which cannot also be an object. */
+function folderInTheWay(key: string, cause?: Error): ConflictError {
+  return new ConflictError(
+    `Key ${JSON.stringify(key)} names an existing folder; it cannot also be an object. ` +
+      'Choose another key or delete the folder first.',
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** Tells whether `path` is a folder, without following a link. */

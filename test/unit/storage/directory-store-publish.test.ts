@@ -1,14 +1,18 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
+import { ConflictError, NotFoundError } from '../../../src/errors/index.js';
 import { DirectoryStore } from '../../../src/storage/directory-store.js';
 import { MetadataIndex } from '../../../src/storage/metadata-index.js';
 
 /** Runs before the store's next renames, as a run that changes the bucket meanwhile would. */
 const beforeRename = vi.hoisted(() => ({ hooks: [] as (() => Promise<void>)[] }));
+/** Runs right after the store's next renames, as a run that changes the new file would. */
+const afterRename = vi.hoisted(() => ({ hooks: [] as ((path: string) => Promise<void>)[] }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const original = await importOriginal<typeof import('node:fs/promises')>();
@@ -16,7 +20,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     ...original,
     rename: async (from: string, to: string) => {
       await beforeRename.hooks.shift()?.();
-      return original.rename(from, to);
+      await original.rename(from, to);
+      await afterRename.hooks.shift()?.(to);
     },
   };
 });
@@ -41,9 +46,37 @@ describe('DirectoryStore publishing', () => {
 
   afterEach(async () => {
     beforeRename.hooks.length = 0;
+    afterRename.hooks.length = 0;
     await store.close();
     db.close();
     await rm(root, { recursive: true, force: true });
+  });
+
+  it('derives metadata of a file rewritten after the rename', async () => {
+    afterRename.hooks.push(async (path) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await writeFile(path, 'HELLO');
+    });
+    const checksums = { 'x-amz-checksum-crc32': 'NhCmhg==' };
+    await store.put('bucket', 'a.txt', Readable.from([Buffer.from('hello')]), { checksums });
+    const info = await store.head('bucket', 'a.txt');
+    expect(info.etag).toBe(createHash('md5').update('HELLO').digest('hex'));
+    expect(info.checksums).toEqual({});
+  });
+
+  it('keeps nothing of a file removed after the rename', async () => {
+    afterRename.hooks.push((path) => rm(path));
+    const info = await store.put('bucket', 'gone.txt', Readable.from([Buffer.from('hello')]));
+    expect(info.size).toBe(5);
+    await expect(store.head('bucket', 'gone.txt')).rejects.toThrow(NotFoundError);
+  });
+
+  it('rejects a folder made before the rename', async () => {
+    beforeRename.hooks.push(() => mkdir(join(bucketDir(), 'taken')));
+    const put = store.put('bucket', 'taken', Readable.from([Buffer.from('hello')]));
+    await expect(put).rejects.toThrow(ConflictError);
+    await expect(put).rejects.toThrow('names an existing folder');
+    expect(await readdir(join(root, 'staging'))).toEqual([]);
   });
 
   it('retries when the folder vanishes before the rename', async () => {
