@@ -9,6 +9,7 @@ export {
   InsufficientStorageError,
   RangeNotSatisfiableError,
   ObjectChangedError,
+  PreconditionFailedError,
   RunTimedOutError,
   SystemFailureError,
   EngineUnavailableError,

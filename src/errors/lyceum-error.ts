@@ -59,6 +59,11 @@ export class RunTimedOutError extends LyceumError {
   override readonly httpStatus = 504;
 }
 
+/** A conditional write found the object other than the condition requires. */
+export class PreconditionFailedError extends LyceumError {
+  override readonly httpStatus = 412;
+}
+
 /** The range in a Range header lies outside the object. */
 export class RangeNotSatisfiableError extends LyceumError {
   override readonly httpStatus = 416;

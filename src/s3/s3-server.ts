@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AccountRegistry } from '../accounts/account-registry.js';
 import {
   ConflictError,
+  PreconditionFailedError,
   ObjectChangedError,
   InsufficientStorageError,
   InvalidInputError,
@@ -131,6 +132,7 @@ function toS3Error(error: unknown, key: string | undefined): S3Error {
   if (error instanceof S3Error) return error;
   if (error instanceof NotFoundError) return s3Errors.noSuchKey(key ?? '');
   if (error instanceof ConflictError) return s3Errors.invalidArgument(error.message, 'key', key);
+  if (error instanceof PreconditionFailedError) return s3Errors.preconditionFailed();
   if (error instanceof PayloadTooLargeError) return s3Errors.entityTooLarge();
   if (error instanceof ObjectChangedError)
     return new S3Error('ServiceUnavailable', 503, error.message);

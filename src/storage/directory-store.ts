@@ -3,7 +3,12 @@ import { chmod, lstat, mkdir, readdir, rename, rmdir, unlink } from 'node:fs/pro
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import mime from 'mime-types';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../errors/index.js';
 import { grantSharedAccess } from './bucket-permissions.js';
 import { ContainedDirectory, EscapedBucketError } from './contained-directory.js';
 import { NotRegularFileError, ObjectFile } from './object-file.js';
@@ -320,6 +325,7 @@ export class DirectoryStore implements ObjectStore {
       // Concurrent writes of one key take turns from the rename to the metadata. Otherwise a writer
       // could read back another writer's file and record its own MD5 for it.
       return await this.publishLocks.run(`${bucket}/${key}`, async () => {
+        await this.checkWriteCondition(bucket, key, options);
         const staged = lstatSync(stagedPath, { bigint: true });
         // Like creating a file, a rename waits for the journal while others fsync, so it goes to
         // the thread pool.
@@ -352,6 +358,32 @@ export class DirectoryStore implements ObjectStore {
       });
     } finally {
       if (folder !== root) folder.closeNow();
+    }
+  }
+
+  /** Rejects a conditional write whose condition the key's current object does not meet. */
+  private async checkWriteCondition(
+    bucket: string,
+    key: string,
+    options: WriteOptions,
+  ): Promise<void> {
+    if (options.ifNoneMatch === undefined && options.ifMatch === undefined) return;
+    const current = await this.head(bucket, key).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (options.ifNoneMatch === '*' && current !== undefined) {
+      throw new PreconditionFailedError(
+        `Key ${JSON.stringify(key)} already has an object, and the write asked for none (If-None-Match: *).`,
+      );
+    }
+    if (options.ifMatch === undefined) return;
+    if (current === undefined) throw missingObject(key);
+    const expected = options.ifMatch.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+    if (expected !== '*' && expected !== current.etag) {
+      throw new PreconditionFailedError(
+        `The object under ${JSON.stringify(key)} has ETag "${current.etag}", not the one If-Match names.`,
+      );
     }
   }
 

@@ -34,6 +34,12 @@ export interface WriteOptions {
   etag?: string | undefined;
   /** Verified checksums of the whole content to keep with the object, by header name. */
   checksums?: Record<string, string> | undefined;
+  /**
+   * Stores the object only if the key has none yet (`ifNoneMatch: '*'`) or only if its current
+   * ETag is this one, or any with `*` (`ifMatch`); otherwise rejects with PreconditionFailedError.
+   */
+  ifNoneMatch?: '*' | undefined;
+  ifMatch?: string | undefined;
 }
 
 export interface ListOptions {

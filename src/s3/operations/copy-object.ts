@@ -7,6 +7,7 @@ import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { renderXml } from '../xml.js';
 import { evaluateConditions } from './get-object.js';
 import type { S3Context } from './object-context.js';
+import { rejectUnkeptEncryption } from './put-object.js';
 
 /** CopyObject within the caller's bucket, keeping or replacing the metadata. */
 export async function copyObject(
@@ -15,6 +16,7 @@ export async function copyObject(
   context: S3Context,
 ): Promise<void> {
   const key = validateContentKey(request.key!, 'CopyObject');
+  rejectUnkeptEncryption(request);
   const source = parseCopySource(request.headers['x-amz-copy-source']!);
   if (source.bucket !== request.bucket) {
     throw s3Errors.accessDenied('CopyObject copies only within your own bucket.');

@@ -11,6 +11,7 @@ import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
 import type { S3Context } from './object-context.js';
+import { rejectUnkeptEncryption } from './put-object.js';
 
 export async function createMultipartUpload(
   request: S3Request,
@@ -18,6 +19,7 @@ export async function createMultipartUpload(
   context: S3Context,
 ): Promise<void> {
   const key = validateContentKey(request.key!, 'a multipart upload');
+  rejectUnkeptEncryption(request);
   const upload = await context.uploads.create(request.bucket!, key, {
     contentType: request.headers['content-type'],
     userMetadata: userMetadataFrom(request.headers),

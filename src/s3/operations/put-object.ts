@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { isFolderMarker } from '../../storage/folder-markers.js';
 import { validateObjectKey } from '../../storage/object-key.js';
 import { checkedBody } from '../request-body.js';
+import { s3Errors } from '../s3-error.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import type { S3Context } from './object-context.js';
 
@@ -12,6 +13,8 @@ export async function putObject(
   context: S3Context,
 ): Promise<void> {
   const key = isFolderMarker(request.key!) ? request.key! : validateObjectKey(request.key!);
+  rejectUnkeptEncryption(request);
+  const conditions = writeConditions(request);
   const body = checkedBody(request);
   const staged = await context.store.stage(request.bucket!, body.stream, {
     maxBytes: context.maxUploadBytes,
@@ -27,6 +30,37 @@ export async function putObject(
     contentType: request.headers['content-type'],
     userMetadata: userMetadataFrom(request.headers),
     checksums,
+    ...conditions,
   });
   send(response, request, 200, { etag: `"${info.etag}"`, ...checksums });
+}
+
+/**
+ * Rejects server-side encryption that this server would not carry out: with the client's own key
+ * (SSE-C) or with KMS. Storing such an object in plain text would leave its owner believing it
+ * encrypted. SSE-S3 (`AES256`) is accepted, as the bucket's disk is the server's to protect.
+ */
+export function rejectUnkeptEncryption(request: S3Request): void {
+  if (request.headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined) {
+    throw s3Errors.notImplemented('Server-side encryption with customer-provided keys (SSE-C)');
+  }
+  const kind = request.headers['x-amz-server-side-encryption']?.trim().toLowerCase();
+  if (kind !== undefined && kind !== 'aes256') {
+    throw s3Errors.notImplemented(`Server-side encryption "${kind}"`);
+  }
+}
+
+/** Reads the If-None-Match and If-Match headers of a conditional PutObject. */
+function writeConditions(request: S3Request): { ifNoneMatch?: '*'; ifMatch?: string } {
+  const conditions: { ifNoneMatch?: '*'; ifMatch?: string } = {};
+  const noneMatch = request.headers['if-none-match'];
+  if (noneMatch !== undefined) {
+    if (noneMatch.trim() !== '*') {
+      throw s3Errors.notImplemented('If-None-Match with a value other than * on PutObject');
+    }
+    conditions.ifNoneMatch = '*';
+  }
+  const match = request.headers['if-match'];
+  if (match !== undefined) conditions.ifMatch = match;
+  return conditions;
 }

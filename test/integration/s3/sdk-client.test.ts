@@ -148,6 +148,73 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     expect(await get.Body!.transformToString()).toBe('after, longer');
   });
 
+  it('honours conditional PutObject', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+
+    const first = await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'lock.txt', Body: 'first', IfNoneMatch: '*' }),
+    );
+    const again = s3.send(
+      new PutObjectCommand({ Bucket, Key: 'lock.txt', Body: 'second', IfNoneMatch: '*' }),
+    );
+    await expect(again).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    const stale = s3.send(
+      new PutObjectCommand({ Bucket, Key: 'lock.txt', Body: 'third', IfMatch: '"0000"' }),
+    );
+    await expect(stale).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    const get = await s3.send(new GetObjectCommand({ Bucket, Key: 'lock.txt' }));
+    expect(await get.Body!.transformToString()).toBe('first');
+
+    await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'lock.txt', Body: 'fourth', IfMatch: first.ETag }),
+    );
+    const updated = await s3.send(new GetObjectCommand({ Bucket, Key: 'lock.txt' }));
+    expect(await updated.Body!.transformToString()).toBe('fourth');
+    const missing = s3.send(
+      new PutObjectCommand({ Bucket, Key: 'none.txt', Body: 'x', IfMatch: first.ETag }),
+    );
+    await expect(missing).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  it('rejects encryption it would not carry out', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+
+    const customerKey = s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'secret.txt',
+        Body: 'plain',
+        SSECustomerAlgorithm: 'AES256',
+        SSECustomerKey: 'k'.repeat(32),
+      }),
+    );
+    await expect(customerKey).rejects.toMatchObject({ name: 'NotImplemented' });
+    const kms = s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'secret.txt',
+        Body: 'plain',
+        ServerSideEncryption: 'aws:kms',
+      }),
+    );
+    await expect(kms).rejects.toMatchObject({ name: 'NotImplemented' });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'sse-s3.txt',
+        Body: 'ok',
+        ServerSideEncryption: 'AES256',
+      }),
+    );
+    expect(readdirSync(server.bucketDir)).toEqual(['sse-s3.txt']);
+  });
+
   it('serves ranges on HeadObject', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
