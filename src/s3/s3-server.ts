@@ -10,7 +10,6 @@ import {
   NotFoundError,
   PayloadTooLargeError,
 } from '../errors/index.js';
-import type { CredentialStore } from '../storage/credential-store.js';
 import type { S3Context } from './operations/object-context.js';
 import { routeS3Request } from './s3-router.js';
 import { S3Error, s3Errors } from './s3-error.js';
@@ -22,7 +21,6 @@ import { renderXml } from './xml.js';
 
 export interface S3ServerOptions extends S3Context {
   accounts: AccountRegistry;
-  credentials: CredentialStore;
   now?: () => Date;
 }
 

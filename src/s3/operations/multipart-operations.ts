@@ -10,7 +10,7 @@ import { s3Errors } from '../s3-error.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
-import type { S3Context } from './object-context.js';
+import { recheckCredentials, type S3Context } from './object-context.js';
 import { rejectUnkeptEncryption } from './put-object.js';
 
 export async function createMultipartUpload(
@@ -59,6 +59,7 @@ export async function uploadPart(
   let checksums: Record<string, string> = {};
   const part = await context.uploads.putPart(upload, partNumber, body.stream, async () => {
     checksums = await body.verify();
+    recheckCredentials(request, context);
   });
   send(response, request, 200, { etag: `"${part.etag}"`, ...checksums });
 }

@@ -4,7 +4,7 @@ import { validateObjectKey } from '../../storage/object-key.js';
 import { checkedBody } from '../request-body.js';
 import { s3Errors } from '../s3-error.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
-import type { S3Context } from './object-context.js';
+import { recheckCredentials, type S3Context } from './object-context.js';
 
 /** PutObject: stores the body atomically after every declared digest has been checked. */
 export async function putObject(
@@ -22,6 +22,7 @@ export async function putObject(
   let checksums: Record<string, string>;
   try {
     checksums = await body.verify();
+    recheckCredentials(request, context);
   } catch (error) {
     await staged.discard();
     throw error;

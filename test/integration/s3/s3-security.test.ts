@@ -304,6 +304,64 @@ describe('S3 endpoint security', () => {
     });
   });
 
+  it('stops an upload whose credentials were revoked mid-body', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const endpoint = new URL(credentials.endpoint);
+    const signer = new SignatureV4({
+      service: 's3',
+      region: credentials.region,
+      sha256: Sha256,
+      uriEscapePath: false,
+      credentials: {
+        accessKeyId: credentials.access_key,
+        secretAccessKey: credentials.secret_key,
+        sessionToken: credentials.session_token,
+      },
+    });
+    const body = 'x'.repeat(200_000);
+    const signed = await signer.sign(
+      new HttpRequest({
+        method: 'PUT',
+        protocol: 'http:',
+        hostname: endpoint.hostname,
+        port: Number(endpoint.port),
+        path: `/${credentials.bucket_name}/late.txt`,
+        headers: {
+          host: endpoint.host,
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          'content-length': String(body.length),
+        },
+      }),
+    );
+
+    const outgoing = httpRequest({
+      host: endpoint.hostname,
+      port: endpoint.port,
+      method: 'PUT',
+      path: signed.path,
+      headers: signed.headers,
+    });
+    const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      outgoing.on('error', reject);
+      outgoing.on('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+    });
+    await new Promise<void>((resolve) => outgoing.write(body.slice(0, 1000), () => resolve()));
+    const revoke = await server.cli(['storage', 'credentials', '--revoke-all', '--json']);
+    expect(JSON.parse(revoke.stdout)).toEqual({ revoked_count: 1 });
+    outgoing.end(body.slice(1000));
+
+    const { status, text } = await reply;
+    expect(status).toBe(403);
+    expect(text).toContain('<Code>InvalidAccessKeyId</Code>');
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(server.bucketDir)).toEqual([]);
+  });
+
   it('keeps credentials across a restart', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
