@@ -1,5 +1,6 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
 import type { ContainedDirectory } from './contained-directory.js';
+import { MAX_KEY_BYTES } from './object-key.js';
 import { firstIndexAfter, type SortedListingCache } from './sorted-listing.js';
 
 /** A regular file found in a bucket, with its key and the folder it sits in. */
@@ -27,6 +28,7 @@ export async function* walkBucket(
   options: { namePrefix?: string; startAfter?: string | undefined; listings: SortedListingCache },
 ): AsyncGenerator<WalkEntry> {
   const { namePrefix = '', startAfter, listings } = options;
+  if (Buffer.byteLength(keyPrefix) >= MAX_KEY_BYTES) return;
   const entries = await listings.list(folder);
   const prefixBytes = Buffer.from(namePrefix);
   for (
@@ -50,10 +52,13 @@ export async function* walkBucket(
       }
       continue;
     }
+    const key = `${keyPrefix}${entry.name}`;
+    // A run can make paths longer than a key may be; no request could read or delete them.
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) continue;
     const stats = statusOf(folder.entryPath(entry.name));
     if (stats === undefined || !stats.isFile()) continue;
     yield {
-      key: `${keyPrefix}${entry.name}`,
+      key,
       name: entry.name,
       folder,
       size: Number(stats.size),

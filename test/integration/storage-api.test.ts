@@ -247,6 +247,19 @@ describe('storage API', () => {
     ]);
   });
 
+  it('leaves paths longer than a key out of listings', async () => {
+    await using server = await startTestServer();
+    const segment = 'd'.repeat(200);
+    const deep = join(server.bucketDir, 'deep', ...Array.from({ length: 6 }, () => segment));
+    await mkdir(deep, { recursive: true });
+    await writeFile(join(deep, 'leaf'), 'too deep');
+    await writeFile(join(server.bucketDir, 'deep', 'near.txt'), 'near');
+
+    const response = await server.api('/storage/list-files');
+    const keys = ((await response.json()) as { key: string }[]).map((file) => file.key);
+    expect(keys).toEqual(['deep/near.txt']);
+  });
+
   it('lists keys in byte order with a prefix and a limit', async () => {
     await using server = await startTestServer();
     for (const key of ['a/x', 'a-b', 'a/y', 'b', 'A']) {
