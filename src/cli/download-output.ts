@@ -73,7 +73,7 @@ export async function saveToFile(
   } catch (error) {
     await rm(partial, { force: true });
     if (signal !== undefined && !written) return { saved: false, signal };
-    throw error;
+    throw explainCutDownload(error, `removed ${partial}`);
   } finally {
     for (const name of STOP_SIGNALS) process.off(name, onSignal);
   }
@@ -98,7 +98,9 @@ export async function writeToStdout(
       return signalExitCode('SIGPIPE');
     }
     // Writes go only to stdout, as the response is only read, so a failed write is stdout's.
-    if ((error as NodeJS.ErrnoException).syscall !== 'write') throw error;
+    if ((error as NodeJS.ErrnoException).syscall !== 'write') {
+      throw explainCutDownload(error, 'what stdout got is incomplete');
+    }
     body.destroy();
     throw new LyceumError(
       `Writing the download to stdout failed (${(error as Error).message}); ` +
@@ -106,4 +108,18 @@ export async function writeToStdout(
       { cause: error },
     );
   }
+}
+
+/**
+ * Turns a response that ended early, as when the server stops, into an error that says so and
+ * what to do. Returns other errors as they are.
+ */
+function explainCutDownload(error: unknown, leftBehind: string): unknown {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code !== 'ECONNRESET' && message !== 'aborted') return error;
+  return new LyceumError(
+    `The connection to the server closed during the download (${leftBehind}); ` +
+      'run the command again once the server is up.',
+    { cause: error },
+  );
 }

@@ -83,6 +83,18 @@ describe('saveToFile', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('explains a download cut by the server', async () => {
+    const body = new PassThrough();
+    body.write(Buffer.from('ab'));
+    const saving = saveToFile(body, join(dir, 'cut.bin'), () => undefined);
+    await waitForFile(dir, 'cut.bin.lyceum-part');
+    body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    await expect(saving).rejects.toThrow(
+      'The connection to the server closed during the download (removed ',
+    );
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('names the partial file after the target', () => {
     expect(partialPath('data/out.csv')).toBe('data/out.csv.lyceum-part');
   });
@@ -158,6 +170,15 @@ describe('writeToStdout', () => {
       'Writing the download to stdout failed (ENOSPC: no space left on device, write)',
     );
     expect(body.destroyed).toBe(true);
+  });
+
+  it('explains a body cut by the server', async () => {
+    const body = new PassThrough();
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    setImmediate(() => body.destroy(aborted));
+    await expect(writeToStdout(body, new PassThrough())).rejects.toThrow(
+      'The connection to the server closed during the download (what stdout got is incomplete)',
+    );
   });
 
   it('throws a body error', async () => {
