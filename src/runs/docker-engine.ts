@@ -249,9 +249,54 @@ class DockerContainer implements ManagedContainer {
     // Compose services may set `tty: true`, and a TTY container's logs are not multiplexed.
     const [{ Config }, stream] = await Promise.all([
       this.engine.call(() => this.container.inspect()),
-      this.engine.call(() => this.container.logs({ follow: true, stdout: true, stderr: true })),
+      this.openLogs(),
     ]);
-    return Config.Tty ? this.engine.forward(stream, listener) : this.engine.demux(stream, listener);
+    let received = 0;
+    const followed = this.passLogs(stream, Config.Tty === true, (chunk) => {
+      received += chunk.length;
+      listener(chunk);
+    });
+    const ended = followed.ended.then(() => this.readRest(received, Config.Tty === true, listener));
+    return { ended };
+  }
+
+  /**
+   * Reads the part of an exited container's log that a follower missed. Docker 20.10's follower
+   * stopped before the end of the log when the container exited while it was behind: in our
+   * tests, the last line of 600,001 went missing. An exited container's log is read again from
+   * the start, and what comes after the first `received` bytes is passed on.
+   */
+  private async readRest(received: number, tty: boolean, listener: OutputListener) {
+    try {
+      const { State } = await this.container.inspect();
+      if (State.Running) return;
+      let skip = received;
+      const again = this.passLogs(await this.openLogs(), tty, (chunk) => {
+        if (skip >= chunk.length) {
+          skip -= chunk.length;
+          return;
+        }
+        listener(skip === 0 ? chunk : chunk.subarray(skip));
+        skip = 0;
+      });
+      await again.ended;
+    } catch {
+      // The container is gone, or the engine with it: what the follower passed on stands.
+    }
+  }
+
+  private openLogs(): Promise<NodeJS.ReadableStream> {
+    return this.engine.call(() =>
+      this.container.logs({ follow: true, stdout: true, stderr: true }),
+    );
+  }
+
+  private passLogs(
+    stream: NodeJS.ReadableStream,
+    tty: boolean,
+    listener: OutputListener,
+  ): OutputStream {
+    return tty ? this.engine.forward(stream, listener) : this.engine.demux(stream, listener);
   }
 
   waitForExit(): Promise<number> {
