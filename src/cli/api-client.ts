@@ -21,6 +21,12 @@ export class ApiError extends LyceumError {
 /** The server could not be reached at all. */
 export class ServerUnreachableError extends LyceumError {}
 
+/** Tells whether a response failed because its connection closed, as when the server stops. */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code === 'ECONNRESET' || message === 'aborted';
+}
+
 export interface RequestOptions {
   method?: string;
   headers?: Record<string, string>;

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LyceumError } from '../errors/index.js';
+import { isConnectionLost } from './api-client.js';
 import { DownloadFile } from './download-file.js';
 
 /** The signals that stop a download into a file, which then removes its partial file. */
@@ -115,8 +116,7 @@ export async function writeToStdout(
  * what to do. Returns other errors as they are.
  */
 function explainCutDownload(error: unknown, leftBehind: string): unknown {
-  const { code, message } = error as NodeJS.ErrnoException;
-  if (code !== 'ECONNRESET' && message !== 'aborted') return error;
+  if (!isConnectionLost(error)) return error;
   return new LyceumError(
     `The connection to the server closed during the download (${leftBehind}); ` +
       'run the command again once the server is up.',

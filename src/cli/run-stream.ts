@@ -1,4 +1,4 @@
-import type { ApiClient } from './api-client.js';
+import { isConnectionLost, type ApiClient } from './api-client.js';
 
 /** The final event of a run stream. */
 export interface JobFinished {
@@ -55,12 +55,6 @@ export async function followRun(
     throw error;
   }
   return undefined;
-}
-
-/** Tells whether a response failed because its connection closed, as when the server stops. */
-function isConnectionLost(error: unknown): boolean {
-  const { code, message } = error as NodeJS.ErrnoException;
-  return code === 'ECONNRESET' || message === 'aborted';
 }
 
 function parseEvent(block: string): StreamEvent | undefined {

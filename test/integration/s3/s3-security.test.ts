@@ -16,6 +16,21 @@ import { dataDirLayout } from '../../../src/config/data-dir.js';
 import { startTestServer, type TestServer } from '../../docker/support/test-server.js';
 import { issueCredentials, sdkClient, type IssuedCredentials } from './s3-test-support.js';
 
+/** Returns a SigV4 signer for these credentials that leaves request paths as given. */
+function s3Signer(credentials: IssuedCredentials): SignatureV4 {
+  return new SignatureV4({
+    service: 's3',
+    region: credentials.region,
+    sha256: Sha256,
+    uriEscapePath: false,
+    credentials: {
+      accessKeyId: credentials.access_key,
+      secretAccessKey: credentials.secret_key,
+      sessionToken: credentials.session_token,
+    },
+  });
+}
+
 /** Signs a request the way S3 clients do and sends it with node:http, keeping the path as given. */
 async function signedRequest(
   credentials: IssuedCredentials,
@@ -28,17 +43,7 @@ async function signedRequest(
   },
 ): Promise<{ status: number; body: string }> {
   const endpoint = new URL(credentials.endpoint);
-  const signer = new SignatureV4({
-    service: 's3',
-    region: credentials.region,
-    sha256: Sha256,
-    uriEscapePath: false,
-    credentials: {
-      accessKeyId: credentials.access_key,
-      secretAccessKey: credentials.secret_key,
-      sessionToken: credentials.session_token,
-    },
-  });
+  const signer = s3Signer(credentials);
   const [path, rawQuery = ''] = options.path.split('?') as [string, string?];
   const query = Object.fromEntries(new URLSearchParams(rawQuery));
   const unsigned = new HttpRequest({
@@ -308,17 +313,7 @@ describe('S3 endpoint security', () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
     const endpoint = new URL(credentials.endpoint);
-    const signer = new SignatureV4({
-      service: 's3',
-      region: credentials.region,
-      sha256: Sha256,
-      uriEscapePath: false,
-      credentials: {
-        accessKeyId: credentials.access_key,
-        secretAccessKey: credentials.secret_key,
-        sessionToken: credentials.session_token,
-      },
-    });
+    const signer = s3Signer(credentials);
     const body = 'x'.repeat(200_000);
     const signed = await signer.sign(
       new HttpRequest({
