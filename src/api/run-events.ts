@@ -30,7 +30,7 @@ export async function streamRunEvents(
   const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
   const decoder = new StringDecoder('utf8');
   // A follower that reads slower than the run writes gets the next chunk only once it has taken
-  // the last one, so the server never holds more than a socket buffer of output for it.
+  // the last one, so the server never buffers more than a socket buffer of output for it.
   const send = async (payload: unknown) => {
     if (raw.write(`data: ${JSON.stringify(payload)}\n\n`)) return;
     await once(raw, 'drain', { signal: disconnected.signal }).catch(() => undefined);

@@ -112,7 +112,7 @@ export async function writeToStdout(
 }
 
 /**
- * Turns a response that ended early, as when the server stops, into an error that says so and
+ * Turns a response that ended early, as when the server stops, into an error that reports it and
  * what to do. Returns other errors as they are.
  */
 function explainCutDownload(error: unknown, leftBehind: string): unknown {

@@ -27,7 +27,7 @@ export interface ComposeService {
   tty: boolean;
   /**
    * Images mounted as volumes (`type: image`). Compose has the engine pull them whatever its
-   * pull option says, so the server applies the run's pull policy to them first.
+   * pull option is, so the server applies the run's pull policy to them first.
    */
   mountedImages: string[];
 }

@@ -105,9 +105,9 @@ function checkBindMounts(service: Record<string, unknown>, report: Report): void
 }
 
 /**
- * Returns the allowances a bind of `source` needs: docker_socket for an engine socket itself,
- * both bind_mounts and docker_socket for a folder that contains one, for anything under /proc,
- * whose `/proc/PID/root` folders show the whole host, and for a relative path with "..", else
+ * Returns the allowances a bind of `source` needs. An engine socket itself needs docker_socket.
+ * A folder that contains one, anything under /proc (whose `/proc/PID/root` folders show the whole
+ * host) and a relative path with ".." need both bind_mounts and docker_socket. Others need
  * bind_mounts.
  */
 function bindAllowances(source: string): ComposeAllowance[] {

@@ -10,7 +10,7 @@ export type SqliteDatabase = Database.Database;
  */
 export function openDatabase(path: string): SqliteDatabase {
   const db = new Database(path);
-  // The database holds run specs with their environment values, so only the server's user reads
+  // The database contains run specs with their environment values, so only the server's user reads
   // it. SQLite gives its journal files the same mode.
   if (path !== ':memory:') chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');

@@ -117,7 +117,7 @@ export class ComposeWatch {
    * Follows a started container's logs from their beginning. An attach made while Compose starts
    * the container would race the start: the engine sent lines written meanwhile twice, once from
    * the log and once live. A logging driver that the engine cannot read back, such as `none`,
-   * falls back to an attach, which sees only what comes after it.
+   * falls back to an attach, which gets only what comes after it.
    */
   private followOutput(containerId: string, labels: Record<string, string>): void {
     if (this.outputs.has(containerId)) return;

@@ -281,7 +281,7 @@ class DockerContainer implements ManagedContainer {
       });
       await again.ended;
     } catch {
-      // The container is gone, or the engine with it: what the follower passed on stands.
+      // The container is gone, or the engine with it, so what the follower passed on is kept.
     }
   }
 

@@ -28,7 +28,7 @@ export function isFolderMarker(key: string): boolean {
 
 /**
  * Checks the key of an operation that writes content, such as CopyObject, and returns it. A key
- * that names a folder gets an error that says only an empty PutObject makes one.
+ * that names a folder gets an error explaining that only an empty PutObject makes one.
  */
 export function validateContentKey(key: string, operation: string): string {
   if (isFolderMarker(key)) {

@@ -35,8 +35,9 @@ export interface WriteOptions {
   /** Verified checksums of the whole content to keep with the object, by header name. */
   checksums?: Record<string, string> | undefined;
   /**
-   * Stores the object only if the key has none yet (`ifNoneMatch: '*'`) or only if its current
-   * ETag is this one, or any with `*` (`ifMatch`); otherwise rejects with PreconditionFailedError.
+   * Conditions of the write. `ifNoneMatch: '*'` stores the object only if the key has none yet.
+   * `ifMatch` stores it only over an object with this ETag, or any object with `*`. A write whose
+   * condition fails rejects with PreconditionFailedError.
    */
   ifNoneMatch?: '*' | undefined;
   ifMatch?: string | undefined;

@@ -112,8 +112,8 @@ export function verifyRequest(
 
 /**
  * Rejects `x-amz-*` headers that the signature does not cover, as S3 does. They change what a
- * request does (`x-amz-copy-source` turns an upload into a copy), so whoever holds a presigned
- * URL or sees a signed request could otherwise add them.
+ * request does (`x-amz-copy-source` turns an upload into a copy), so anyone with a presigned
+ * URL or a copy of a signed request could otherwise add them.
  */
 function checkAmzHeadersSigned(request: SignableRequest, signedHeaders: string[]): void {
   const signed = new Set(signedHeaders.map((name) => name.toLowerCase()));

@@ -9,7 +9,7 @@ import { streamRunEvents } from '../../../src/api/run-events.js';
 import { OutputLog } from '../../../src/runs/output-log.js';
 import type { RunRecord } from '../../../src/runs/run-record.js';
 
-/** A response socket that accepts `capacity` bytes and then never drains, as a stalled reader. */
+/** Returns a response socket that accepts `capacity` bytes and then never drains, as a stalled reader does. */
 function stalledResponse(capacity: number): Writable & { written: number } {
   const raw = new Writable({
     highWaterMark: capacity,
