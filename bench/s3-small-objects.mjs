@@ -11,7 +11,8 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { checkTarget, printTable, printTargets } from './support/report.mjs';
 import { budgetSpent, runBenchmark } from './support/run-benchmark.mjs';
 import { MinimalS3Client } from './support/minimal-s3-client.mjs';
-import { readProcessCpuMs } from './support/process-cpu.mjs';
+import { timeDurableWrites } from './support/durable-write.mjs';
+import { readOwnMainThreadCpuMs, readProcessCpuMs } from './support/process-cpu.mjs';
 import { runConcurrently } from './support/s3-operations.mjs';
 import { LyceumS3Server, S3rverProcess } from './support/s3-servers.mjs';
 import { median } from './support/statistics.mjs';
@@ -20,6 +21,7 @@ import { TempWorkspace } from './support/temp-workspace.mjs';
 const OBJECT_COUNT = 1000;
 const OBJECT_BYTES = 4096;
 const WARM_UP_COUNT = 50;
+const DURABLE_WRITE_COUNT = 200;
 const CONCURRENCIES = [1, 8];
 const S3RVER_BUCKET = 'bench';
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -75,6 +77,12 @@ await runBenchmark(
         'and then with a minimal SigV4 client.\nTables show medians.',
     );
 
+    const durableWriteMs = timeDurableWrites(
+      join(workspace.root, 'durable-writes'),
+      bodies[0],
+      DURABLE_WRITE_COUNT,
+    );
+
     const rounds = [];
     for (let round = 0; round < options.repeats; round++) {
       if (round > 0 && budgetSpent(deadline, `${round} of ${options.repeats} rounds`)) break;
@@ -100,6 +108,7 @@ await runBenchmark(
 
     const results = summariseRounds(rounds);
     printResults(results, rounds.length);
+    printCeilings(results, durableWriteMs);
     console.log('');
     const targets = results.map((row) =>
       checkTarget({
@@ -154,6 +163,7 @@ async function putAndGetAll({ name, pid, clients }, clientName, prefix, bodies, 
 
   const phase = async (call) => {
     const cpuBefore = readProcessCpuMs(pid);
+    const clientCpuBefore = readOwnMainThreadCpuMs();
     const start = performance.now();
     const latencies = await runConcurrently(bodies.length, concurrency, call);
     const wallMs = performance.now() - start;
@@ -161,6 +171,7 @@ async function putAndGetAll({ name, pid, clients }, clientName, prefix, bodies, 
       opsPerSecond: bodies.length / (wallMs / 1000),
       latencies,
       cpuMsPerCall: (readProcessCpuMs(pid) - cpuBefore) / bodies.length,
+      clientCpuMsPerCall: (readOwnMainThreadCpuMs() - clientCpuBefore) / bodies.length,
     };
   };
 
@@ -193,6 +204,7 @@ function summariseRounds(rounds) {
           return {
             opsPerSecond: median(phases.map((phase) => phase.opsPerSecond)),
             cpuMsPerCall: median(phases.map((phase) => phase.cpuMsPerCall)),
+            clientCpuMsPerCall: median(phases.map((phase) => phase.clientCpuMsPerCall)),
             p50: percentile(latencies, 0.5),
             p99: percentile(latencies, 0.99),
           };
@@ -201,6 +213,8 @@ function summariseRounds(rounds) {
         const calls = concurrency === 1 ? 'sequential' : `${concurrency} at a time`;
         rows.push({
           label: `${CLIENT_LABELS[client]}: ${name}, ${calls}`,
+          operation,
+          concurrency,
           lyceum: summarise('lyceum'),
           s3rver: summarise('s3rver'),
         });
@@ -253,5 +267,35 @@ function printResults(rows, roundCount) {
     `${roundCount} rounds of ${OBJECT_COUNT} calls per row and server; every GetObject returned the bytes stored.\n` +
       'Server CPU is user plus system time of the server process and its threads, from /proc.\n' +
       'lyceum fsyncs each object and its folder before it responds to a PutObject. s3rver fsyncs nothing.',
+  );
+}
+
+/**
+ * Prints the most calls per second any server could serve with each client, and that as a ratio
+ * to s3rver's measured rate. A call cannot take less than the client's main thread spends on it,
+ * where all its JavaScript runs. A sequential PutObject to a server that keeps objects durable
+ * also waits for the durable write measured on the same disk.
+ */
+function printCeilings(rows, durableWriteMs) {
+  console.log('');
+  printTable(
+    ['client: operation', 'client ms', 'durable ms', 'highest calls/s', 'highest / s3rver'],
+    rows.map((row) => {
+      const clientMs = row.lyceum.clientCpuMsPerCall;
+      const waitMs = row.operation === 'put' && row.concurrency === 1 ? durableWriteMs : 0;
+      const highest = 1000 / (clientMs + waitMs);
+      return [
+        row.label,
+        clientMs.toFixed(2),
+        waitMs === 0 ? '' : waitMs.toFixed(2),
+        highest.toFixed(0),
+        `${(highest / row.s3rver.opsPerSecond).toFixed(2)}x`,
+      ];
+    }),
+  );
+  console.log(
+    "client ms: the benchmark process's main thread CPU per call during lyceum's calls, from\n" +
+      `/proc/PID/task/PID/stat. durable ms: the median of ${DURABLE_WRITE_COUNT} writes that create, write, fsync and rename\n` +
+      'a file and fsync its folder, one after the other on the same disk, for sequential PutObject only.',
   );
 }

@@ -118,6 +118,7 @@ await runBenchmark(
     printThroughput(results, options.sizeBytes);
     printComparison(results, options.sizeBytes);
     printServerCpu(results, options.sizeBytes);
+    printClientCeiling(results, options.sizeBytes);
     printMemory(memory);
     console.log('');
     const targets = checkTargets(results, memory);
@@ -150,11 +151,15 @@ async function measureRound({ workspace, source, sourceSha256, options, ordered 
 async function measureSide({ side, workspace, source, sourceSha256, options }) {
   const { target } = side;
   const timeoutMs = COMMAND_TIMEOUT_MS;
-  const measured = { reads: [] };
+  const measured = { reads: [], readClientCpuMs: [] };
 
-  measured.uploadMs = await timeUpload(target, UPLOAD_KEY, source, timeoutMs).catch((error) =>
-    rethrowWithContext(error, `${side.name}: Upload of ${options.sizeBytes} bytes`),
+  const upload = await withProcessCpu(side.pid, () =>
+    timeUpload(target, UPLOAD_KEY, source, timeoutMs).catch((error) =>
+      rethrowWithContext(error, `${side.name}: Upload of ${options.sizeBytes} bytes`),
+    ),
   );
+  measured.uploadMs = upload.result;
+  measured.uploadClientCpuMs = upload.ownMainThreadCpuMs;
   measured.uploadSyncedMs = measured.uploadMs + (await syncAfterWrite(side));
 
   const put = await withProcessCpu(side.pid, () =>
@@ -164,6 +169,7 @@ async function measureSide({ side, workspace, source, sourceSha256, options }) {
   );
   measured.putMs = put.result;
   measured.putCpuMs = put.cpuMs;
+  measured.putClientCpuMs = put.ownMainThreadCpuMs;
   measured.putSyncedMs = measured.putMs + (await syncAfterWrite(side));
 
   const downloaded = join(workspace.filesDir, 'downloaded.bin');
@@ -185,6 +191,7 @@ async function measureSide({ side, workspace, source, sourceSha256, options }) {
     );
     const getMs = get.result;
     measured.readCpuMs = get.cpuMs;
+    measured.readClientCpuMs.push(get.ownMainThreadCpuMs);
     const sync = await runTimed('sync', ['-f', downloaded], { timeoutMs });
     measured.reads.push(getMs + sync.ms);
     await expectSource(`GetObject of ${key}`);
@@ -235,6 +242,11 @@ function summariseRounds(rounds, sizeBytes) {
       read: summarise(rounds.map((round) => round[name].readCpuMs)),
       curlPut: summarise(rounds.map((round) => round[name].curlPutCpuMs)),
       curlRead: summarise(rounds.map((round) => round[name].curlReadCpuMs)),
+    },
+    clientCpu: {
+      upload: summarise(rounds.map((round) => round[name].uploadClientCpuMs)),
+      put: summarise(rounds.map((round) => round[name].putClientCpuMs)),
+      read: summarise(rounds.flatMap((round) => round[name].readClientCpuMs)),
     },
   });
   return {
@@ -327,6 +339,35 @@ function printServerCpu(results, sizeBytes) {
   );
   console.log(
     'From /proc/PID/stat, user plus system time of all threads. lyceum also fsyncs every object.',
+  );
+}
+
+/**
+ * Prints the CPU time the SDK spent on the client's main thread, where all its JavaScript runs.
+ * No transfer through this client can take less wall time than that, whatever the server does,
+ * so dividing the baselines by it gives the highest ratio any server could reach with this client.
+ */
+function printClientCeiling(results, sizeBytes) {
+  const { copy, lyceum, s3rver } = results;
+  const perGib = (stats) => ((stats.median / 1000) * 1024 ** 3) / sizeBytes;
+  console.log('');
+  printTable(
+    ['SDK client main thread', 'CPU s per GiB', 'highest vs cp', 'highest vs s3rver'],
+    [
+      ['Upload (lib-storage defaults)', lyceum.clientCpu.upload, s3rver.upload],
+      ['PutObject (file stream)', lyceum.clientCpu.put, s3rver.put],
+      ['GetObject to a file + sync -f', lyceum.clientCpu.read, s3rver.read],
+    ].map(([label, clientCpu, theirs]) => [
+      label,
+      perGib(clientCpu).toFixed(2),
+      `${(copy.median / clientCpu.median).toFixed(2)}x`,
+      `${(theirs.median / clientCpu.median).toFixed(2)}x`,
+    ]),
+  );
+  console.log(
+    "Medians of the benchmark process's main thread CPU during lyceum's transfers, from\n" +
+      '/proc/PID/task/PID/stat. A transfer cannot end sooner than its client main thread is done,\n' +
+      'so the ratio columns are the most any server could reach against cp and against s3rver.',
   );
 }
 
