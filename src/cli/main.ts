@@ -9,6 +9,7 @@ import { registerPythonCommands } from './commands/python-commands.js';
 import { registerServerCommand } from './commands/server-command.js';
 import { registerStorageCommands } from './commands/storage-commands.js';
 import { registerWorkloadsCommands } from './commands/workloads-commands.js';
+import { separateRunArguments } from './run-arguments.js';
 
 const USAGE_EXIT_CODE = 2;
 
@@ -35,7 +36,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const context = createCliContext();
   const program = buildProgram(context);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(separateRunArguments(program, argv));
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -116,6 +116,13 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     expect(run.exitCode).toBe(code);
   });
 
+  it('leaves options after the command to it', async () => {
+    await using server = await startTestServer();
+    const run = await server.cli(['docker', 'run', BUSYBOX, '--no-s3', 'echo', '-d', '-t', '5']);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe('-d -t 5');
+  });
+
   it('records failed runs with their exit code', async () => {
     await using server = await startTestServer();
     const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'exit 3']);

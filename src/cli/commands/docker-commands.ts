@@ -29,7 +29,10 @@ export function registerDockerCommands(program: Command, context: CliContext): v
     .command('run')
     .description('Run a container with your bucket at /mnt/s3; exits with its exit code')
     .argument('<image>', 'the image, for example python:3.12-slim')
-    .argument('[argv...]', 'command and arguments after --, replacing the image CMD')
+    .argument(
+      '[command...]',
+      "the command and its arguments, replacing the image CMD; lyceum's options go before it",
+    )
     .option('-c, --command <cmd>', 'a shell command, run as sh -c CMD')
     .option('-e, --env <KEY=VALUE>', 'set a variable; KEY alone copies it from here', collect, [])
     .option('--no-s3', 'do not mount the bucket')
@@ -65,7 +68,7 @@ export function dockerStartBody(
   env: NodeJS.ProcessEnv,
 ): Record<string, unknown> {
   if (options.command !== undefined && argv.length > 0) {
-    throw new InvalidInputError('Give either -c "CMD" or a command after --, not both.');
+    throw new InvalidInputError('Give either -c "CMD" or a command after the image, not both.');
   }
   if (options.s3 === false && options.s3MountPath !== undefined) {
     throw new InvalidInputError(

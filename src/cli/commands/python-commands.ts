@@ -24,7 +24,7 @@ export function registerPythonCommands(program: Command, context: CliContext): v
     .command('run')
     .description('Run a Python file or code; S3 credentials for your bucket are in its environment')
     .argument('<file-or-code>', 'a .py file (its local imports are sent too) or Python code')
-    .argument('[args...]', 'arguments for sys.argv, after --')
+    .argument('[args...]', "arguments for sys.argv; lyceum's options go before them")
     .option(
       '-r, --requirements <file-or-list>',
       'a requirements file, or requirements such as "numpy pandas==2.2"',

@@ -41,7 +41,7 @@ describe('dockerStartBody', () => {
     });
 
     it('asks for one of the two', () => {
-      expect(run).toThrow('Give either -c "CMD" or a command after --, not both.');
+      expect(run).toThrow('Give either -c "CMD" or a command after the image, not both.');
     });
   });
 
