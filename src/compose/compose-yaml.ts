@@ -1,4 +1,4 @@
-import { isAlias, isNode, isPair, LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { InvalidInputError } from '../errors/index.js';
 
 /** At most this many alias expansions, so a file of nested anchors cannot exhaust memory. */
@@ -51,7 +51,18 @@ export function parseComposeYaml(text: string): unknown {
         'fix the file and run it again.',
     );
   }
+  const directives = document.directives;
+  if (
+    directives !== undefined &&
+    (directives.yaml.explicit || Object.keys(directives.tags).length > 1)
+  ) {
+    throw new InvalidInputError(
+      'The Compose file starts with a YAML directive (a line that begins with "%"), which makes ' +
+        'YAML readers read values differently; remove the directive.',
+    );
+  }
   visit(document, (_key, node) => {
+    if (isMap(node)) rejectKeysThatReadAlike(node.items, lineCounter);
     // An alias used as a key is a merge key to Compose v1 when its anchor is on a "<<" key.
     if (isPair(node) && isAlias(node.key)) {
       const { line, col } = lineCounter.linePos(node.key.range?.[0] ?? 0);
@@ -76,5 +87,29 @@ export function parseComposeYaml(text: string): unknown {
         `use fewer than ${MAX_ALIAS_COUNT} alias references.`,
       { cause },
     );
+  }
+}
+
+/**
+ * Rejects two keys of one mapping that are different YAML values but the same text, such as
+ * `true` and `"true"`. This parser turns every key into text, so it would keep one of them, while
+ * Compose's reader may keep both.
+ */
+function rejectKeysThatReadAlike(
+  pairs: readonly { key: unknown }[],
+  lineCounter: LineCounter,
+): void {
+  const seen = new Set<string>();
+  for (const { key } of pairs) {
+    if (!isScalar(key)) continue;
+    const text = String(key.value);
+    if (seen.has(text)) {
+      const { line, col } = lineCounter.linePos(key.range?.[0] ?? 0);
+      throw new InvalidInputError(
+        `The Compose file has two keys that both read as ${JSON.stringify(text)}, the second at ` +
+          `line ${line}, column ${col}; give each key a different name.`,
+      );
+    }
+    seen.add(text);
   }
 }

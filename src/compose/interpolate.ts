@@ -65,11 +65,29 @@ export function interpolateString(text: string, variables: ComposeVariables): st
       if (name === undefined) {
         throw new Error('"$" must be followed by a variable name, "{" or "$" (write "$$" for "$")');
       }
-      result += variables[name] ?? '';
+      result += lookUp(name, variables) ?? '';
       index = dollar + 1 + name.length;
     }
   }
   return result;
+}
+
+/**
+ * Variables that Compose or the docker CLI set for interpolation themselves, beyond the process
+ * environment: Compose v2.40 sets PWD and COMPOSE_PROJECT_NAME, and the docker CLI sets
+ * DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND and DOCKER_CLI_PLUGIN_SOCKET for its plugins. Their values
+ * differ between Compose versions or are not known here, so a file may not refer to them.
+ */
+const SET_BY_COMPOSE = /^(PWD|OLDPWD|COMPOSE_\w*|DOCKER_CLI_\w*)$/;
+
+/** Returns the value of a variable; throws for one that Compose may set on its own. */
+function lookUp(name: string, variables: ComposeVariables): string | undefined {
+  if (SET_BY_COMPOSE.test(name) && !Object.hasOwn(variables, name)) {
+    throw new Error(
+      `\${${name}} is set by Compose itself to a value lyceum cannot check; write the value out`,
+    );
+  }
+  return variables[name];
 }
 
 /** Returns the index of the `}` that closes a `${` whose body starts at `start`. */
@@ -101,7 +119,7 @@ function expandBraced(body: string, variables: ComposeVariables): string {
     throw new Error(`"\${${body}}" does not start with a variable name`);
   }
   const rest = body.slice(name.length);
-  const value = variables[name];
+  const value = lookUp(name, variables);
   if (rest === '') return value ?? '';
 
   const operator = OPERATOR.exec(rest)?.[0];

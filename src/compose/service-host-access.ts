@@ -107,7 +107,7 @@ function checkBindMounts(service: Record<string, unknown>, report: Report): void
 /**
  * Returns the allowances a bind of `source` needs. An engine socket itself needs docker_socket.
  * A folder that contains one, anything under /proc (whose `/proc/PID/root` folders show the whole
- * host) and a relative path with ".." need both bind_mounts and docker_socket. Others need
+ * host), a relative path with ".." and a path from the home folder ("~") need both bind_mounts and docker_socket. Others need
  * bind_mounts.
  */
 function bindAllowances(source: string): ComposeAllowance[] {
@@ -118,9 +118,13 @@ function bindAllowances(source: string): ComposeAllowance[] {
   const containsSocket = ENGINE_SOCKETS.some((socket) => socket.startsWith(folder));
   const underProc = path === '/proc' || path.startsWith('/proc/');
   // A relative path resolves against the run's project folder, which is not known here, so one
-  // that climbs out of it with ".." may lead anywhere, the socket included.
+  // that climbs out of it with ".." may lead anywhere, the socket included. So may a path that
+  // starts with "~", which Compose joins to the home folder before it cleans the path.
   const climbs = !path.startsWith('/') && path.split('/').includes('..');
-  return containsSocket || underProc || climbs ? ['bind_mounts', 'docker_socket'] : ['bind_mounts'];
+  const fromHome = source.startsWith('~');
+  return containsSocket || underProc || climbs || fromHome
+    ? ['bind_mounts', 'docker_socket']
+    : ['bind_mounts'];
 }
 
 function checkNetworkMode(value: unknown, report: Report): void {

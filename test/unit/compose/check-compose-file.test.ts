@@ -116,6 +116,8 @@ describe('checkComposeFile', () => {
       ['volumes: ["/run/containerd:/c"]', 'volumes: /run/containerd:/c', 'docker_socket'],
       ['volumes: ["/proc/1/root:/h"]', 'volumes: /proc/1/root:/h', 'docker_socket'],
       ['volumes: ["../../run:/r"]', 'volumes: ../../run:/r', 'docker_socket'],
+      ['volumes: ["~/../var/run:/r"]', 'volumes: ~/../var/run:/r', 'docker_socket'],
+      ['volumes: ["~..:/r"]', 'volumes: ~..:/r', 'docker_socket'],
       [
         'external_links: ["other-run:db"]',
         'external_links: ["other-run:db"]',

@@ -77,6 +77,24 @@ describe('parseComposeYaml', () => {
     expect(() => parseComposeYaml(text)).toThrow(/fewer than 100 alias references/);
   });
 
+  it.each([
+    ['%YAML 1.1\n---\nservices: {}\n'],
+    ['%YAML 1.2\n---\nservices: {}\n'],
+    ['%TAG !x! tag:example.com,2000:\n---\nservices: {}\n'],
+  ])('rejects the directive in %j', (text) => {
+    expect(() => parseComposeYaml(text)).toThrow('starts with a YAML directive');
+  });
+
+  it.each([
+    ['services:\n  true: {}\n  "true": {}\n', '"true"', 3],
+    ['a:\n  1: x\n  "1": y\n', '"1"', 3],
+    ['a:\n  null: x\n  "null": y\n', '"null"', 3],
+  ])('rejects keys that read alike in %j', (text, key, line) => {
+    expect(() => parseComposeYaml(text)).toThrow(
+      `two keys that both read as ${key}, the second at line ${line}`,
+    );
+  });
+
   it('rejects several documents', () => {
     expect(() => parseComposeYaml('a: 1\n---\nb: 2\n')).toThrow(/not valid YAML: line 2/);
   });

@@ -49,6 +49,10 @@ describe('interpolateString', () => {
     ['${UNSET?set it}', /required variable UNSET/],
     ['${UNSET:+{}}host', /"\{" that does not start "\$\{" is not allowed/],
     ['${UNSET:-a{b}', /"\{" that does not start/],
+    ['${COMPOSE_PROJECT_NAME:+/host}', /\$\{COMPOSE_PROJECT_NAME\} is set by Compose itself/],
+    ['${PWD}/data', /\$\{PWD\} is set by Compose itself/],
+    ['$DOCKER_CLI_PLUGIN_SOCKET', /\$\{DOCKER_CLI_PLUGIN_SOCKET\} is set by Compose/],
+    ['${UNSET:-${COMPOSE_FILE-x}}', /\$\{COMPOSE_FILE\} is set by Compose/],
   ])('rejects %j', (text, message) => {
     expect(() => interpolateString(text, variables)).toThrow(message);
   });
