@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Callback URLs one run may list. The server posts to each when the run ends. */
+export const MAX_CALLBACK_URLS = 10;
+
 /**
  * The `user_callback_urls` field of a start request: http or https URLs that the server posts
  * the run's end to. A user name or password in a URL is rejected, because logs and error
@@ -20,4 +23,7 @@ export const callbackUrls = z
       },
     ),
   )
+  .max(MAX_CALLBACK_URLS, {
+    message: `list at most ${MAX_CALLBACK_URLS} callback URLs; each one gets the run's end`,
+  })
   .nullish();

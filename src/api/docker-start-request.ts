@@ -78,21 +78,29 @@ export function parseEnv(raw: string | Record<string, string> | undefined): Reco
     typeof raw === 'string'
       ? raw
           .split(/\r?\n/)
-          .filter((line) => line.trim() !== '')
-          .map((line) => {
+          .map((line, index) => ({ line, number: index + 1 }))
+          .filter(({ line }) => line.trim() !== '')
+          .map(({ line, number }) => {
             const equals = line.indexOf('=');
+            // The line is not quoted back, since it may hold a secret meant as a value.
             if (equals <= 0) {
               throw new UnprocessableInputError(
-                `docker_run_env line ${JSON.stringify(line)} is not KEY=value; write one variable per line.`,
+                `docker_run_env line ${number} is not KEY=value; write one variable per line.`,
               );
             }
             return [line.slice(0, equals), line.slice(equals + 1)] as const;
           })
       : Object.entries(raw);
-  for (const [name] of entries) {
+  for (const [name, value] of entries) {
     if (!ENV_NAME.test(name)) {
       throw new UnprocessableInputError(
         `Environment variable name ${JSON.stringify(name)} is invalid; use letters, digits and _, not starting with a digit.`,
+      );
+    }
+    // The engine rejects such a value only once the run is created, and quotes it in its error.
+    if (value.includes('\u0000')) {
+      throw new UnprocessableInputError(
+        `Environment variable ${name} has a NUL character in its value; remove it.`,
       );
     }
   }

@@ -8,6 +8,13 @@ import type { PythonRunSpec } from '../runs/run-record.js';
 import { resolveTimeout, validateImageReference } from './docker-start-request.js';
 
 const MAX_SOURCE_BYTES = 10 * 1024 * 1024;
+/** Limits on the files of a run, far above what a project imports, so packing them stays quick. */
+const MAX_IMPORT_FILES = 1000;
+const MAX_PATH_BYTES = 1024;
+const MAX_PATH_SEGMENTS = 32;
+const MAX_SEGMENT_BYTES = 255;
+/** Characters of a rejected path quoted in an error message. */
+const QUOTED_PATH_CHARACTERS = 80;
 
 /** The body of `POST /execution/streaming/start`, with Lyceum's field names and two extensions. */
 export const pythonStartBody = z.object({
@@ -75,11 +82,18 @@ function parseImportFiles(
   if (typeof files !== 'object' || files === null || Array.isArray(files)) {
     throw new UnprocessableInputError('import_files must map relative paths to source text.');
   }
+  const entries = Object.entries(files);
+  if (entries.length > MAX_IMPORT_FILES) {
+    throw new UnprocessableInputError(
+      `import_files has ${entries.length} files, over the limit of ${MAX_IMPORT_FILES}; ` +
+        'send the modules the script imports, and put other files in the bucket.',
+    );
+  }
   const checked: Record<string, string> = {};
-  for (const [path, text] of Object.entries(files)) {
+  for (const [path, text] of entries) {
     if (typeof text !== 'string') {
       throw new UnprocessableInputError(
-        `import_files entry ${JSON.stringify(path)} must be source text.`,
+        `import_files entry ${quotePath(path)} must be source text.`,
       );
     }
     checked[validateSourcePath(path, 'import_files')] = text;
@@ -87,9 +101,23 @@ function parseImportFiles(
   return checked;
 }
 
-/** Checks a path of a file placed in the working directory: relative, normalised, no "..". */
+/**
+ * Checks a path of a file placed in the working directory: relative, normalised, no "..", and
+ * within the limits on its length and depth.
+ */
 export function validateSourcePath(path: string, field: string): string {
   const normalised = posix.normalize(path);
+  const segments = path.split('/');
+  if (
+    Buffer.byteLength(path) > MAX_PATH_BYTES ||
+    segments.length > MAX_PATH_SEGMENTS ||
+    segments.some((segment) => Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)
+  ) {
+    throw new UnprocessableInputError(
+      `${field} path ${quotePath(path)} is too long; use at most ${MAX_PATH_BYTES} bytes, ` +
+        `${MAX_PATH_SEGMENTS} folders deep, with names of at most ${MAX_SEGMENT_BYTES} bytes.`,
+    );
+  }
   if (
     path === '' ||
     path.startsWith('/') ||
@@ -100,8 +128,14 @@ export function validateSourcePath(path: string, field: string): string {
     path.includes('\u0000')
   ) {
     throw new UnprocessableInputError(
-      `${field} path ${JSON.stringify(path)} is invalid; use a relative path inside the project, such as utils/io.py.`,
+      `${field} path ${quotePath(path)} is invalid; use a relative path inside the project, such as utils/io.py.`,
     );
   }
   return path;
+}
+
+/** Quotes a path for an error message, shortened when long. */
+function quotePath(path: string): string {
+  if (path.length <= QUOTED_PATH_CHARACTERS) return JSON.stringify(path);
+  return `${JSON.stringify(path.slice(0, QUOTED_PATH_CHARACTERS))}... (${path.length} characters)`;
 }

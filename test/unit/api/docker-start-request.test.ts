@@ -110,6 +110,7 @@ describe('toDockerRunSpec', () => {
     ['callback that is no URL', { user_callback_urls: ['not a url'] }],
     ['callback with a password', { user_callback_urls: ['http://alice:secret@127.0.0.1/cb'] }],
     ['callback with a user name', { user_callback_urls: ['https://alice@hooks.example/cb'] }],
+    ['11 callbacks', { user_callback_urls: Array(11).fill('http://127.0.0.1:9/cb') }],
   ])('rejects %s', (_case, fields) => {
     expect(() => toDockerRunSpec({ docker_image_ref: 'alpine', ...fields }, config)).toThrow(
       ZodError,
@@ -215,8 +216,24 @@ describe('parseEnv', () => {
     });
   });
 
-  it('names the bad line', () => {
-    expect(() => parseEnv('A=1\nNOEQUALS')).toThrow('line "NOEQUALS"');
+  it('names the bad line by number', () => {
+    expect(() => parseEnv('A=1\n\nNOEQUALS')).toThrow('docker_run_env line 3 is not');
+  });
+
+  it('does not quote the bad line', () => {
+    const error = (() => {
+      try {
+        parseEnv('A=1\nSECRETVALUE');
+      } catch (thrown) {
+        return thrown as Error;
+      }
+      throw new Error('parseEnv accepted a line without "="');
+    })();
+    expect(error.message).not.toContain('SECRETVALUE');
+  });
+
+  it.each([['A=x\u0000y'], [{ A: 'x\u0000y' }]])('rejects a NUL in %j', (raw) => {
+    expect(() => parseEnv(raw)).toThrow('Environment variable A has a NUL character');
   });
 
   describe.each([

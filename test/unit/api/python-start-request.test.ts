@@ -36,8 +36,20 @@ describe('toPythonRunSpec', () => {
     [{ code: 'x', file_name: 'a/./b.py' }, 'is invalid'],
     [{ code: 'x', image: 'Bad Image' }, 'not a valid image reference'],
     [{ code: 'x', timeout: 0 }, '1 to 86400'],
+    [{ code: 'x', import_files: { [`${'d/'.repeat(40)}a.py`]: '' } }, 'is too long'],
+    [{ code: 'x', import_files: { [`${'x'.repeat(1100)}.py`]: '' } }, 'is too long'],
+    [{ code: 'x', import_files: { [`p/${'x'.repeat(256)}.py`]: '' } }, 'is too long'],
+    [{ code: 'x', file_name: `${'x'.repeat(1100)}.py` }, '... (1103 characters)'],
   ])('rejects %j', (body, words) => {
     expect(() => toPythonRunSpec(body, config)).toThrow(UnprocessableInputError);
     expect(() => toPythonRunSpec(body, config)).toThrow(words);
+  });
+
+  it('rejects more than 1000 import files', () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 1001 }, (_, index) => [`m${index}.py`, '']),
+    );
+    const body = { code: 'x', import_files: files };
+    expect(() => toPythonRunSpec(body, config)).toThrow('1001 files, over the limit of 1000');
   });
 });
