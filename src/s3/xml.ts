@@ -11,7 +11,8 @@ const builder = new XMLBuilder({
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
-  trimValues: true,
+  // Keys may begin or end with spaces, so values are kept as sent. Callers trim the other fields.
+  trimValues: false,
   // Decodes character references such as &#34;, which rclone writes for the quotes of ETags.
   htmlEntities: true,
   isArray: (name) => ['Part', 'Object'].includes(name),
@@ -25,6 +26,8 @@ export function renderXml(root: string, body: Record<string, unknown>, namespace
 
 /** Parses an XML request body; throws MalformedXML when it is not well-formed or lacks `root`. */
 export function parseXml(text: string, root: string): Record<string, unknown> {
+  // A document type could define entities that rewrite keys, and no S3 request has one.
+  if (/<!DOCTYPE/i.test(text)) throw s3Errors.malformedXml();
   let parsed: Record<string, unknown>;
   try {
     parsed = parser.parse(text, true) as Record<string, unknown>;

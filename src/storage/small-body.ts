@@ -6,6 +6,10 @@ import type { Readable } from 'node:stream';
  * stream it from the start. Rejects with the body's error, or when it closes before its end.
  */
 export async function readSmallBody(body: Readable, limit: number): Promise<Buffer[] | undefined> {
+  // An error can arrive between two waits, when no other listener is on the body, and an 'error'
+  // event without a listener ends the process. `body.errored` still carries it to the next wait,
+  // and the caller's pipeline takes the body over afterwards.
+  body.on('error', ignoreError);
   const chunks: Buffer[] = [];
   let size = 0;
   for (;;) {
@@ -45,6 +49,8 @@ function nextEvent(body: Readable): Promise<'readable' | 'end'> {
     body.on('close', onClose);
   });
 }
+
+function ignoreError(): void {}
 
 function closedEarly(): Error {
   return Object.assign(new Error('The request body closed before its end.'), {

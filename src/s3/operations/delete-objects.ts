@@ -31,7 +31,10 @@ export async function deleteObjects(
   const root = parseXml(text, 'Delete');
   const objects = (root.Object as { Key?: unknown }[] | undefined) ?? [];
   if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw s3Errors.malformedXml();
-  const quiet = String(root.Quiet ?? 'false').toLowerCase() === 'true';
+  const quiet =
+    String(root.Quiet ?? 'false')
+      .trim()
+      .toLowerCase() === 'true';
 
   const deleted: { Key: string }[] = [];
   const errors: { Key: string; Code: string; Message: string }[] = [];

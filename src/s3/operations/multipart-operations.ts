@@ -76,7 +76,7 @@ export async function completeMultipartUpload(
     const partNumber = Number(part.PartNumber);
     if (!Number.isInteger(partNumber) || typeof part.ETag !== 'string')
       throw s3Errors.malformedXml();
-    return { partNumber, etag: part.ETag };
+    return { partNumber, etag: part.ETag.trim() };
   });
   let info;
   try {

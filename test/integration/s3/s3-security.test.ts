@@ -39,7 +39,10 @@ async function signedRequest(
     path: string;
     body?: string;
     signingDate?: Date;
+    headers?: Record<string, string>;
     tamper?: (headers: Record<string, string>) => void;
+    /** Sends the headers first and the body this many milliseconds later. */
+    bodyDelayMs?: number;
   },
 ): Promise<{ status: number; body: string }> {
   const endpoint = new URL(credentials.endpoint);
@@ -53,7 +56,11 @@ async function signedRequest(
     port: Number(endpoint.port),
     path,
     query,
-    headers: { host: endpoint.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    headers: {
+      host: endpoint.host,
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      ...options.headers,
+    },
     body: options.body,
   });
   const signed = await signer.sign(unsigned, { signingDate: options.signingDate ?? new Date() });
@@ -77,7 +84,12 @@ async function signedRequest(
       },
     );
     outgoing.on('error', reject);
-    outgoing.end(options.body);
+    if (options.bodyDelayMs === undefined) {
+      outgoing.end(options.body);
+      return;
+    }
+    outgoing.flushHeaders();
+    setTimeout(() => outgoing.end(options.body), options.bodyDelayMs);
   });
 }
 
@@ -275,6 +287,32 @@ describe('S3 endpoint security', () => {
     expect(signed.body).toContain('<Code>AccessDenied</Code>');
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(server.bucketDir)).toEqual(['secret.txt']);
+  });
+
+  it.each([
+    ['a malformed chunk header', '5\r\nhello\r\nZZ\r\n'],
+    ['data after the last chunk', '5\r\nhello\r\n0\r\n\r\nextra'],
+  ])('answers 400 to an aws-chunked body with %s', async (_case, body) => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const Bucket = credentials.bucket_name;
+
+    const put = await signedRequest(credentials, {
+      method: 'PUT',
+      path: `/${Bucket}/chunked.txt`,
+      body,
+      headers: {
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+      },
+      // The body's error then comes in an event of its own, as it does when a client sends the
+      // headers first.
+      bodyDelayMs: 50,
+    });
+    expect(put.status).toBe(400);
+    expect(put.body).toContain('<Code>InvalidRequest</Code>');
+    const list = await sdkClient(credentials).send(new ListObjectsV2Command({ Bucket }));
+    expect(list.KeyCount).toBe(0);
   });
 
   it('expires presigned URLs', async () => {

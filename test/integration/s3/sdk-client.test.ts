@@ -474,6 +474,22 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     expect((await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount).toBe(0);
   });
 
+  it('deletes keys with spaces around them as sent', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'foo', Body: 'plain' }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: ' foo ', Body: 'spaced' }));
+
+    const deleted = await s3.send(
+      new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: ' foo ' }] } }),
+    );
+    expect(deleted.Deleted?.map((entry) => entry.Key)).toEqual([' foo ']);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['foo']);
+  });
+
   it('answers bucket requests', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);

@@ -18,6 +18,17 @@ describe('parseXml', () => {
     expect(body.Object).toEqual([{ Key: 'a/b&#65;<' }]);
   });
 
+  it('keeps spaces around a key', () => {
+    const body = parseXml('<Delete>\n  <Object><Key> foo </Key></Object>\n</Delete>', 'Delete');
+    expect((body.Object as { Key: string }[])[0]!.Key).toBe(' foo ');
+  });
+
+  it('rejects a document type', () => {
+    const text =
+      '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "b">]><Delete><Object><Key>&x;</Key></Object></Delete>';
+    expect(() => parseXml(text, 'Delete')).toThrow(/not well-formed|MalformedXML/);
+  });
+
   it('rejects a body without the root element', () => {
     expect(() => parseXml('<Other/>', 'Delete')).toThrow(/not well-formed|MalformedXML/);
   });
