@@ -491,8 +491,10 @@ export class DirectoryStore implements ObjectStore {
       userMetadata: unchanged ? cached.userMetadata : null,
       checksums: unchanged ? cached.checksums : null,
     };
-    this.options.metadata.put(bucket, metadata);
-    return metadata;
+    // An upload may have recorded this very file while it was hashed here, with its content type
+    // and user metadata, which the derived entry must not replace.
+    const stored = this.options.metadata.putDerived(bucket, metadata);
+    return isFresh(stored, stats) ? stored : metadata;
   }
 
   private async deriveMetadata(

@@ -34,6 +34,7 @@ export class MetadataIndex {
   private readonly selectOne;
   private readonly selectRange;
   private readonly upsert;
+  private readonly upsertUnlessSameFile;
   private readonly deleteOne;
   private readonly deleteRange;
 
@@ -50,6 +51,15 @@ export class MetadataIndex {
        ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
          ctime_ns = excluded.ctime_ns, etag = excluded.etag, content_type = excluded.content_type,
          user_metadata = excluded.user_metadata, checksums = excluded.checksums`,
+    );
+    this.upsertUnlessSameFile = db.prepare(
+      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums)
+       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @etag, @contentType, @userMetadata, @checksums)
+       ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
+         ctime_ns = excluded.ctime_ns, etag = excluded.etag, content_type = excluded.content_type,
+         user_metadata = excluded.user_metadata, checksums = excluded.checksums
+       WHERE NOT (object_metadata.size = excluded.size AND object_metadata.mtime_ns = excluded.mtime_ns
+         AND object_metadata.ctime_ns IS excluded.ctime_ns)`,
     );
     this.deleteOne = db.prepare('DELETE FROM object_metadata WHERE bucket = ? AND key = ?');
     this.deleteRange = db.prepare(
@@ -72,17 +82,17 @@ export class MetadataIndex {
   }
 
   put(bucket: string, metadata: ObjectMetadata): void {
-    this.upsert.run({
-      bucket,
-      key: metadata.key,
-      size: metadata.size,
-      mtimeNs: metadata.mtimeNs,
-      ctimeNs: metadata.ctimeNs,
-      etag: metadata.etag,
-      contentType: metadata.contentType,
-      userMetadata: metadata.userMetadata === null ? null : JSON.stringify(metadata.userMetadata),
-      checksums: metadata.checksums === null ? null : JSON.stringify(metadata.checksums),
-    });
+    this.upsert.run(toParameters(bucket, metadata));
+  }
+
+  /**
+   * Records metadata derived from a file, unless the entry already describes the same file (size
+   * and change times), as when an upload recorded it while the file was being hashed. Returns the
+   * entry as it is afterwards.
+   */
+  putDerived(bucket: string, metadata: ObjectMetadata): ObjectMetadata {
+    this.upsertUnlessSameFile.run(toParameters(bucket, metadata));
+    return this.get(bucket, metadata.key) ?? metadata;
   }
 
   delete(bucket: string, key: string): void {
@@ -92,6 +102,21 @@ export class MetadataIndex {
   deleteByPrefix(bucket: string, prefix: string): void {
     this.deleteRange.run(bucket, prefix, prefixEnd(prefix));
   }
+}
+
+/** Returns the named parameters of the upsert statements. */
+function toParameters(bucket: string, metadata: ObjectMetadata): Record<string, unknown> {
+  return {
+    bucket,
+    key: metadata.key,
+    size: metadata.size,
+    mtimeNs: metadata.mtimeNs,
+    ctimeNs: metadata.ctimeNs,
+    etag: metadata.etag,
+    contentType: metadata.contentType,
+    userMetadata: metadata.userMetadata === null ? null : JSON.stringify(metadata.userMetadata),
+    checksums: metadata.checksums === null ? null : JSON.stringify(metadata.checksums),
+  };
 }
 
 /** Returns a string greater than every string that starts with `prefix`, in SQLite's text order. */

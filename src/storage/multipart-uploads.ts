@@ -4,6 +4,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { SqliteDatabase } from '../db/database.js';
+import { PayloadTooLargeError } from '../errors/index.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import { writeStagedFile } from './staged-file.js';
 
@@ -25,6 +27,13 @@ export interface UploadedPart {
   size: number;
   etag: string;
   lastModified: string;
+}
+
+/** An upload that was completed or aborted while a request for it waited. */
+export class UploadGoneError extends Error {
+  constructor(readonly uploadId: string) {
+    super(`Multipart upload ${uploadId} was completed or aborted.`);
+  }
 }
 
 /** The reason CompleteMultipartUpload rejected the list of parts. */
@@ -59,6 +68,13 @@ interface PartRow {
  * staged object that is published atomically like any other write.
  */
 export class MultipartUploads {
+  /**
+   * Serialises the steps that change one upload's parts: storing a part, completing, aborting.
+   * So a part stored again during CompleteMultipartUpload either lands before it, and fails its
+   * ETag check, or after it, on an upload that is gone.
+   */
+  private readonly locks = new KeyedLock();
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly store: ObjectStore,
@@ -123,20 +139,32 @@ export class MultipartUploads {
     upload: MultipartUpload,
     partNumber: number,
     body: Readable,
-    verify: () => Promise<void> = async () => undefined,
+    options: { verify?: () => Promise<void>; maxBytes?: number } = {},
   ): Promise<UploadedPart> {
-    const staged = await writeStagedFile(this.stagingDir, body);
-    try {
-      await verify();
-      await rename(staged.path, this.partPath(upload.uploadId, partNumber));
-    } catch (error) {
-      await rm(staged.path, { force: true });
-      throw error;
-    }
+    const staged = await writeStagedFile(this.stagingDir, body, options.maxBytes);
+    return this.locks.run(upload.uploadId, async () => {
+      try {
+        if (!this.exists(upload.uploadId)) throw new UploadGoneError(upload.uploadId);
+        await options.verify?.();
+        await rename(staged.path, this.partPath(upload.uploadId, partNumber));
+      } catch (error) {
+        await rm(staged.path, { force: true });
+        throw error;
+      }
+      return this.recordPart(upload, partNumber, staged.size, staged.md5);
+    });
+  }
+
+  private recordPart(
+    upload: MultipartUpload,
+    partNumber: number,
+    size: number,
+    md5: string,
+  ): UploadedPart {
     const part: UploadedPart = {
       partNumber,
-      size: staged.size,
-      etag: staged.md5,
+      size,
+      etag: md5,
       lastModified: this.now().toISOString(),
     };
     this.db
@@ -182,7 +210,17 @@ export class MultipartUploads {
   async complete(
     upload: MultipartUpload,
     requested: { partNumber: number; etag: string }[],
+    maxBytes = Number.POSITIVE_INFINITY,
   ): Promise<ObjectInfo> {
+    return this.locks.run(upload.uploadId, () => this.completeNow(upload, requested, maxBytes));
+  }
+
+  private async completeNow(
+    upload: MultipartUpload,
+    requested: { partNumber: number; etag: string }[],
+    maxBytes: number,
+  ): Promise<ObjectInfo> {
+    if (!this.exists(upload.uploadId)) throw new UploadGoneError(upload.uploadId);
     const stored = new Map(this.listParts(upload.uploadId).map((part) => [part.partNumber, part]));
     if (requested.length === 0) {
       throw new PartListError('invalid-part', 'CompleteMultipartUpload needs at least one part.');
@@ -204,6 +242,13 @@ export class MultipartUploads {
     if (parts.slice(0, -1).some((part) => part.size < MIN_PART_BYTES)) {
       throw new PartListError('too-small', 'Every part but the last must be at least 5 MiB.');
     }
+    const totalBytes = parts.reduce((sum, part) => sum + part.size, 0);
+    if (totalBytes > maxBytes) {
+      throw new PayloadTooLargeError(
+        `The parts add up to ${totalBytes} bytes, over the server's limit of ${maxBytes} bytes ` +
+          'for one object; split the data into several objects.',
+      );
+    }
 
     const etagHash = createHash('md5');
     for (const part of parts) etagHash.update(Buffer.from(part.etag, 'hex'));
@@ -219,7 +264,7 @@ export class MultipartUploads {
   }
 
   async abort(uploadId: string): Promise<void> {
-    await this.remove(uploadId);
+    await this.locks.run(uploadId, () => this.remove(uploadId));
   }
 
   /** Removes uploads with no activity for `maxIdleMs`; returns how many. */
@@ -230,7 +275,9 @@ export class MultipartUploads {
         'SELECT upload_id FROM multipart_uploads WHERE last_activity_at < ?',
       )
       .all(cutoff);
-    for (const { upload_id: uploadId } of idle) await this.remove(uploadId);
+    for (const { upload_id: uploadId } of idle) {
+      await this.locks.run(uploadId, () => this.remove(uploadId));
+    }
     return idle.length;
   }
 
@@ -241,6 +288,13 @@ export class MultipartUploads {
       });
       for await (const chunk of stream) yield chunk as Buffer;
     }
+  }
+
+  private exists(uploadId: string): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM multipart_uploads WHERE upload_id = ?').get(uploadId) !==
+      undefined
+    );
   }
 
   private async remove(uploadId: string): Promise<void> {

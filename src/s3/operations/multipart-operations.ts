@@ -3,6 +3,7 @@ import { validateContentKey } from '../../storage/folder-markers.js';
 import {
   MAX_PART_NUMBER,
   PartListError,
+  UploadGoneError,
   type MultipartUpload,
 } from '../../storage/multipart-uploads.js';
 import { checkedBody } from '../request-body.js';
@@ -57,10 +58,19 @@ export async function uploadPart(
   }
   const body = checkedBody(request);
   let checksums: Record<string, string> = {};
-  const part = await context.uploads.putPart(upload, partNumber, body.stream, async () => {
-    checksums = await body.verify();
-    recheckCredentials(request, context);
-  });
+  let part;
+  try {
+    part = await context.uploads.putPart(upload, partNumber, body.stream, {
+      maxBytes: context.maxUploadBytes,
+      verify: async () => {
+        checksums = await body.verify();
+        recheckCredentials(request, context);
+      },
+    });
+  } catch (error) {
+    if (error instanceof UploadGoneError) throw s3Errors.noSuchUpload(error.uploadId);
+    throw error;
+  }
   send(response, request, 200, { etag: `"${part.etag}"`, ...checksums });
 }
 
@@ -80,8 +90,9 @@ export async function completeMultipartUpload(
   });
   let info;
   try {
-    info = await context.uploads.complete(upload, parts);
+    info = await context.uploads.complete(upload, parts, context.maxUploadBytes);
   } catch (error) {
+    if (error instanceof UploadGoneError) throw s3Errors.noSuchUpload(error.uploadId);
     if (error instanceof PartListError) {
       if (error.reason === 'invalid-order') throw s3Errors.invalidPartOrder();
       if (error.reason === 'too-small') throw s3Errors.entityTooSmall();

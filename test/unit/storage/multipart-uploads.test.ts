@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,7 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
 import { DirectoryStore } from '../../../src/storage/directory-store.js';
 import { MetadataIndex } from '../../../src/storage/metadata-index.js';
-import { MultipartUploads, PartListError } from '../../../src/storage/multipart-uploads.js';
+import { PayloadTooLargeError } from '../../../src/errors/index.js';
+import {
+  MultipartUploads,
+  PartListError,
+  UploadGoneError,
+} from '../../../src/storage/multipart-uploads.js';
 
 describe('MultipartUploads', () => {
   let root: string;
@@ -56,8 +61,10 @@ describe('MultipartUploads', () => {
   it('keeps a part invisible when its check fails', async () => {
     const upload = await uploads.create('bucket', 'checked.bin', {});
     await expect(
-      uploads.putPart(upload, 1, Readable.from([Buffer.from('bad')]), async () => {
-        throw new Error('digest mismatch');
+      uploads.putPart(upload, 1, Readable.from([Buffer.from('bad')]), {
+        verify: async () => {
+          throw new Error('digest mismatch');
+        },
       }),
     ).rejects.toThrow('digest mismatch');
     expect(uploads.listParts(upload.uploadId)).toEqual([]);
@@ -81,5 +88,45 @@ describe('MultipartUploads', () => {
     expect(info.size).toBe(5 * 1024 * 1024 + 3);
     expect(info.etag).toMatch(/^[0-9a-f]{32}-2$/);
     expect(await readdir(join(root, 'parts'))).toEqual([]);
+  });
+
+  it('finishes a part stored during completion after it', async () => {
+    const upload = await uploads.create('bucket', 'race.bin', {});
+    const first = await uploads.putPart(upload, 1, Readable.from([Buffer.alloc(5 * 1024 * 1024)]));
+    const second = await uploads.putPart(upload, 2, Readable.from([Buffer.from('AAA')]));
+
+    const completing = uploads.complete(upload, [
+      { partNumber: 1, etag: first.etag },
+      { partNumber: 2, etag: second.etag },
+    ]);
+    const replacing = uploads.putPart(upload, 2, Readable.from([Buffer.from('BBB')]));
+
+    const info = await completing;
+    await expect(replacing).rejects.toBeInstanceOf(UploadGoneError);
+    const content = await readFile(join(root, 'buckets', 'bucket', 'race.bin'));
+    expect(content.subarray(-3).toString()).toBe('AAA');
+    expect(info.size).toBe(5 * 1024 * 1024 + 3);
+    expect(await readdir(join(root, 'staging'))).toEqual([]);
+  });
+
+  it('rejects parts over the size limit', async () => {
+    const upload = await uploads.create('bucket', 'big.bin', {});
+    await expect(
+      uploads.putPart(upload, 1, Readable.from([Buffer.alloc(2048)]), { maxBytes: 1024 }),
+    ).rejects.toBeInstanceOf(PayloadTooLargeError);
+  });
+
+  it('rejects a completion over the size limit', async () => {
+    const upload = await uploads.create('bucket', 'total.bin', {});
+    const first = await uploads.putPart(upload, 1, Readable.from([Buffer.alloc(5 * 1024 * 1024)]));
+    const second = await uploads.putPart(upload, 2, Readable.from([Buffer.alloc(1024)]));
+    const parts = [
+      { partNumber: 1, etag: first.etag },
+      { partNumber: 2, etag: second.etag },
+    ];
+    await expect(uploads.complete(upload, parts, 5 * 1024 * 1024)).rejects.toThrow(
+      `The parts add up to ${5 * 1024 * 1024 + 1024} bytes`,
+    );
+    expect(uploads.listParts(upload.uploadId)).toHaveLength(2);
   });
 });
