@@ -11,8 +11,12 @@ import { s3Errors } from '../s3-error.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
+import { pageUploads } from './upload-listing.js';
 import { recheckCredentials, type S3Context } from './object-context.js';
 import { rejectUnkeptEncryption } from './put-object.js';
+
+/** Uploads listed on one page of ListMultipartUploads at most, as S3 lists. */
+const MAX_UPLOADS_PER_PAGE = 1000;
 
 export async function createMultipartUpload(
   request: S3Request,
@@ -170,30 +174,61 @@ export async function listMultipartUploads(
   response: ServerResponse,
   context: S3Context,
 ): Promise<void> {
-  const prefix = request.query.get('prefix') ?? '';
-  const maxUploads = Math.min(Number(request.query.get('max-uploads') ?? 1000) || 1000, 1000);
-  const all = context.uploads.listUploads(request.bucket!, prefix);
-  const page = all.slice(0, maxUploads);
-  send(
-    response,
-    request,
-    200,
-    {},
-    renderXml('ListMultipartUploadsResult', {
-      Bucket: request.bucket,
-      KeyMarker: '',
-      UploadIdMarker: '',
-      Prefix: prefix,
-      MaxUploads: maxUploads,
-      IsTruncated: all.length > page.length,
-      Upload: page.map((upload) => ({
-        Key: upload.key,
-        UploadId: upload.uploadId,
-        Initiated: upload.createdAt,
-        StorageClass: 'STANDARD',
-      })),
-    }),
-  );
+  const query = request.query;
+  const encodeUrl = query.get('encoding-type') === 'url';
+  if (query.has('encoding-type') && !encodeUrl) {
+    throw s3Errors.invalidArgument(
+      'Invalid Encoding Method specified in Request',
+      'encoding-type',
+      query.get('encoding-type'),
+    );
+  }
+  const encode = (value: string) =>
+    encodeUrl ? encodeURIComponent(value).replace(/%2F/g, '/') : value;
+  const pageRequest = {
+    prefix: query.get('prefix') ?? '',
+    delimiter: query.get('delimiter') ?? '',
+    keyMarker: query.get('key-marker') ?? '',
+    uploadIdMarker: query.get('upload-id-marker') ?? '',
+    maxUploads: parseMaxUploads(query.get('max-uploads')),
+  };
+  const page = pageUploads(context.uploads.listUploads(request.bucket!), pageRequest);
+  const body: Record<string, unknown> = {
+    Bucket: request.bucket,
+    KeyMarker: encode(pageRequest.keyMarker),
+    UploadIdMarker: pageRequest.uploadIdMarker,
+    Prefix: encode(pageRequest.prefix),
+    MaxUploads: pageRequest.maxUploads,
+    IsTruncated: page.isTruncated,
+    Upload: page.uploads.map((upload) => ({
+      Key: encode(upload.key),
+      UploadId: upload.uploadId,
+      Initiated: upload.createdAt,
+      StorageClass: 'STANDARD',
+    })),
+    CommonPrefixes: page.commonPrefixes.map((commonPrefix) => ({ Prefix: encode(commonPrefix) })),
+  };
+  if (pageRequest.delimiter !== '') body.Delimiter = encode(pageRequest.delimiter);
+  if (page.isTruncated) {
+    body.NextKeyMarker = encode(page.nextKeyMarker);
+    body.NextUploadIdMarker = page.nextUploadIdMarker;
+  }
+  if (encodeUrl) body.EncodingType = 'url';
+  send(response, request, 200, {}, renderXml('ListMultipartUploadsResult', body));
+}
+
+/** Reads `max-uploads`: an integer from 0 to 1000, default 1000; larger values mean 1000. */
+function parseMaxUploads(text: string | undefined): number {
+  if (text === undefined) return MAX_UPLOADS_PER_PAGE;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw s3Errors.invalidArgument(
+      'max-uploads must be an integer from 0 to 1000.',
+      'max-uploads',
+      text,
+    );
+  }
+  return Math.min(value, MAX_UPLOADS_PER_PAGE);
 }
 
 function findUpload(request: S3Request, context: S3Context): MultipartUpload {

@@ -474,6 +474,33 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     expect((await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount).toBe(0);
   });
 
+  it('pages through multipart uploads', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const started: string[] = [];
+    for (const Key of ['a.bin', 'a.bin', 'b.bin', 'logs/1.txt', 'z.bin']) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+      started.push(UploadId!);
+    }
+
+    const listed: string[] = [];
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (let page = 0; page < 10; page++) {
+      const result = await s3.send(
+        new ListMultipartUploadsCommand({ Bucket, MaxUploads: 2, ...markers }),
+      );
+      listed.push(...(result.Uploads ?? []).map((upload) => upload.UploadId!));
+      if (!result.IsTruncated) break;
+      markers = { KeyMarker: result.NextKeyMarker, UploadIdMarker: result.NextUploadIdMarker };
+    }
+    expect(listed.sort()).toEqual([...started].sort());
+    const rolled = await s3.send(new ListMultipartUploadsCommand({ Bucket, Delimiter: '/' }));
+    expect(rolled.CommonPrefixes?.map((entry) => entry.Prefix)).toEqual(['logs/']);
+    expect(rolled.Uploads).toHaveLength(4);
+  });
+
   it('deletes keys with spaces around them as sent', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
