@@ -21,8 +21,20 @@ const parser = new XMLParser({
 /** Renders an S3 XML document with the given root element and the S3 namespace. */
 export function renderXml(root: string, body: Record<string, unknown>, namespace = true): string {
   const content = namespace ? { '@_xmlns': S3_NAMESPACE, ...body } : body;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: content })}`;
+  const document = (builder.build({ [root]: content }) as string).replace(
+    CONTROL_CHARACTERS,
+    (character) => `&#${character.charCodeAt(0)};`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${document}`;
 }
+
+/**
+ * Control characters other than tab and line feed, which a key can hold (a run names its files).
+ * A reader would turn a raw CR into a line feed, so they are written as character references, as
+ * S3 writes them. Clients that list such keys should ask for `encoding-type=url`, as boto3 does.
+ */
+// eslint-disable-next-line no-control-regex -- matching these characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F]/g;
 
 /** Parses an XML request body; throws MalformedXML when it is not well-formed or lacks `root`. */
 export function parseXml(text: string, root: string): Record<string, unknown> {

@@ -26,14 +26,12 @@ export async function listPage(
   const { prefix, delimiter, after, maxKeys } = options;
   const page: ListPage = { contents: [], commonPrefixes: [], truncated: false, last: undefined };
   if (maxKeys === 0) return page;
-  const skipUnder =
-    after !== undefined && delimiter !== '' && after.endsWith(delimiter) ? after : undefined;
-
   for await (const object of store.list(bucket, { prefix, startAfter: after })) {
-    if (skipUnder !== undefined && object.key.startsWith(skipUnder)) continue;
     const rest = object.key.slice(prefix.length);
     const cut = delimiter === '' ? -1 : rest.indexOf(delimiter);
     const commonPrefix = cut === -1 ? undefined : prefix + rest.slice(0, cut + delimiter.length);
+    // A page that ended at a common prefix continues after every key under it.
+    if (commonPrefix !== undefined && commonPrefix === after) continue;
     if (commonPrefix !== undefined && commonPrefix === page.commonPrefixes.at(-1)) continue;
 
     if (page.contents.length + page.commonPrefixes.length >= maxKeys) {

@@ -429,6 +429,15 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
       }),
     );
     expect(next.CommonPrefixes?.map((prefix) => prefix.Prefix)).toEqual(['b/']);
+    const underPrefix = await s3.send(
+      new ListObjectsV2Command({ Bucket, Prefix: 'a/', Delimiter: '/', StartAfter: 'a/' }),
+    );
+    expect(underPrefix.Contents?.map((object) => object.Key)).toEqual(['a/1', 'a/2']);
+    expect(underPrefix.CommonPrefixes?.map((prefix) => prefix.Prefix)).toEqual(['a/b/']);
+    const v1Marker = await s3.send(
+      new ListObjectsCommand({ Bucket, Prefix: 'a/', Delimiter: '/', Marker: 'a/' }),
+    );
+    expect(v1Marker.Contents?.map((object) => object.Key)).toEqual(['a/1', 'a/2']);
 
     const v1 = await s3.send(new ListObjectsCommand({ Bucket, Prefix: 'a/' }));
     expect(v1.Contents?.map((object) => object.Key)).toEqual(['a/1', 'a/2', 'a/b/3']);

@@ -33,6 +33,12 @@ describe('parseXml', () => {
     expect(() => parseXml('<Other/>', 'Delete')).toThrow(/not well-formed|MalformedXML/);
   });
 
+  it('writes control characters as references', () => {
+    expect(renderXml('Root', { Key: 'cr\rkey\u0001' }, false)).toContain(
+      '<Key>cr&#13;key&#1;</Key>',
+    );
+  });
+
   it('renders the S3 namespace', () => {
     expect(renderXml('Root', { A: '1' })).toContain(
       '<Root xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><A>1</A></Root>',
