@@ -63,6 +63,12 @@ export const s3Errors = {
       name === undefined ? {} : { ArgumentName: name, ArgumentValue: value ?? '' },
     ),
   invalidRequest: (message: string) => new S3Error('InvalidRequest', 400, message),
+  invalidUri: () =>
+    new S3Error(
+      'InvalidURI',
+      400,
+      "Couldn't parse the specified URI: a % in the path starts no valid escape; write % as %25.",
+    ),
   invalidRange: (size: number) =>
     new S3Error('InvalidRange', 416, 'The requested range is not satisfiable.', {
       ActualObjectSize: String(size),

@@ -48,10 +48,12 @@ async function handle(
   const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
   const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
   const headers = normaliseHeaders(raw);
-  const { bucket, key } = splitPath(rawPath);
+  const { bucket, key, malformed } = splitPath(rawPath);
   const log = options.logger.child({ requestId, method: raw.method, bucket, key });
 
   try {
+    // Such a path could name another key than the one a signature or presigned URL covers.
+    if (malformed) throw s3Errors.invalidUri();
     const now = (options.now ?? (() => new Date()))();
     const signable = { method: raw.method ?? 'GET', rawPath, rawQuery, headers };
     const findCredentials = (accessKey: string) => options.credentials.find(accessKey);
@@ -145,13 +147,31 @@ function toS3Error(error: unknown, key: string | undefined): S3Error {
   return s3Errors.internalError();
 }
 
-function splitPath(rawPath: string): { bucket: string | undefined; key: string | undefined } {
+/**
+ * Splits a request path into the bucket and the key, each percent-decoded once. `malformed` is
+ * true when the path has a `%` that starts no valid escape.
+ */
+function splitPath(rawPath: string): {
+  bucket: string | undefined;
+  key: string | undefined;
+  malformed: boolean;
+} {
   const path = rawPath.replace(/^\/+/, '');
-  if (path === '') return { bucket: undefined, key: undefined };
+  let malformed = false;
+  try {
+    decodeURIComponent(path);
+  } catch {
+    malformed = true;
+  }
+  if (path === '') return { bucket: undefined, key: undefined, malformed };
   const slash = path.indexOf('/');
-  if (slash === -1) return { bucket: decodeComponent(path), key: undefined };
+  if (slash === -1) return { bucket: decodeComponent(path), key: undefined, malformed };
   const key = decodeComponent(path.slice(slash + 1));
-  return { bucket: decodeComponent(path.slice(0, slash)), key: key === '' ? undefined : key };
+  return {
+    bucket: decodeComponent(path.slice(0, slash)),
+    key: key === '' ? undefined : key,
+    malformed,
+  };
 }
 
 function normaliseHeaders(raw: IncomingMessage): Record<string, string | undefined> {

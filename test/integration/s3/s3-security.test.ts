@@ -315,6 +315,22 @@ describe('S3 endpoint security', () => {
     expect(list.KeyCount).toBe(0);
   });
 
+  it('rejects a path with a malformed escape', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const Bucket = credentials.bucket_name;
+
+    const put = await signedRequest(credentials, {
+      method: 'PUT',
+      path: `/${Bucket}/%41/%zz`,
+      body: 'x',
+    });
+    expect(put.status).toBe(400);
+    expect(put.body).toContain('<Code>InvalidURI</Code>');
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(server.bucketDir)).toEqual([]);
+  });
+
   it('expires presigned URLs', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
