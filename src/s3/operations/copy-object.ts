@@ -7,7 +7,7 @@ import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { renderXml } from '../xml.js';
 import { evaluateConditions } from './get-object.js';
 import type { S3Context } from './object-context.js';
-import { rejectUnkeptEncryption } from './put-object.js';
+import { rejectUnkeptFeatures } from './put-object.js';
 
 /** CopyObject within the caller's bucket, keeping or replacing the metadata. */
 export async function copyObject(
@@ -16,7 +16,7 @@ export async function copyObject(
   context: S3Context,
 ): Promise<void> {
   const key = validateContentKey(request.key!, 'CopyObject');
-  rejectUnkeptEncryption(request);
+  rejectUnkeptFeatures(request);
   const source = parseCopySource(request.headers['x-amz-copy-source']!);
   if (source.bucket !== request.bucket) {
     throw s3Errors.accessDenied('CopyObject copies only within your own bucket.');
@@ -75,7 +75,11 @@ export async function copyObject(
 }
 
 function parseCopySource(header: string): { bucket: string; key: string } {
-  const withoutVersion = header.split('?')[0]!;
+  const [withoutVersion, query = ''] = header.split('?') as [string, string?];
+  // Only the current version exists, so a copy of a named version cannot be what was asked for.
+  if (new URLSearchParams(query).has('versionId')) {
+    throw s3Errors.notImplemented('Copying a version of an object (versioning)');
+  }
   const decoded = decodeComponent(withoutVersion).replace(/^\//, '');
   const slash = decoded.indexOf('/');
   if (slash <= 0 || slash === decoded.length - 1) {

@@ -13,7 +13,7 @@ import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
 import { pageUploads } from './upload-listing.js';
 import { recheckCredentials, type S3Context } from './object-context.js';
-import { rejectUnkeptEncryption } from './put-object.js';
+import { rejectUnkeptFeatures } from './put-object.js';
 
 /** Uploads listed on one page of ListMultipartUploads at most, as S3 lists. */
 const MAX_UPLOADS_PER_PAGE = 1000;
@@ -24,7 +24,7 @@ export async function createMultipartUpload(
   context: S3Context,
 ): Promise<void> {
   const key = validateContentKey(request.key!, 'a multipart upload');
-  rejectUnkeptEncryption(request);
+  rejectUnkeptFeatures(request);
   const upload = await context.uploads.create(request.bucket!, key, {
     contentType: request.headers['content-type'],
     userMetadata: userMetadataFrom(request.headers),

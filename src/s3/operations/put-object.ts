@@ -13,7 +13,7 @@ export async function putObject(
   context: S3Context,
 ): Promise<void> {
   const key = isFolderMarker(request.key!) ? request.key! : validateObjectKey(request.key!);
-  rejectUnkeptEncryption(request);
+  rejectUnkeptFeatures(request);
   const conditions = writeConditions(request);
   const body = checkedBody(request);
   const staged = await context.store.stage(request.bucket!, body.stream, {
@@ -37,11 +37,23 @@ export async function putObject(
 }
 
 /**
- * Rejects server-side encryption that this server would not carry out: with the client's own key
- * (SSE-C) or with KMS. Storing such an object in plain text would leave its owner believing it
- * encrypted. SSE-S3 (`AES256`) is accepted, as the bucket's disk is the server's to protect.
+ * Rejects the parts of a write request that this server would not carry out: object tags, Object Lock,
+ * and server-side encryption with the client's own key (SSE-C) or with KMS. Accepting them would
+ * leave the owner believing an object tagged, locked or encrypted. SSE-S3 (`AES256`) is accepted,
+ * as the bucket's disk is the server's to protect.
  */
-export function rejectUnkeptEncryption(request: S3Request): void {
+export function rejectUnkeptFeatures(request: S3Request): void {
+  if (request.headers['x-amz-tagging'] !== undefined) {
+    throw s3Errors.notImplemented('Object tagging');
+  }
+  const lockHeaders = [
+    'x-amz-object-lock-mode',
+    'x-amz-object-lock-retain-until-date',
+    'x-amz-object-lock-legal-hold',
+  ];
+  if (lockHeaders.some((name) => request.headers[name] !== undefined)) {
+    throw s3Errors.notImplemented('Object Lock');
+  }
   if (request.headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined) {
     throw s3Errors.notImplemented('Server-side encryption with customer-provided keys (SSE-C)');
   }

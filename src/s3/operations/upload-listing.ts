@@ -14,7 +14,7 @@ export interface UploadPage {
   uploads: MultipartUpload[];
   commonPrefixes: string[];
   isTruncated: boolean;
-  /** Where the next page starts: the last key or common prefix of this page. */
+  /** The start of the next page: the last key or common prefix of this page. */
   nextKeyMarker: string;
   /** The last upload's id, or empty when the page ends with a common prefix. */
   nextUploadIdMarker: string;

@@ -215,6 +215,38 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     expect(readdirSync(server.bucketDir)).toEqual(['sse-s3.txt']);
   });
 
+  it('rejects tags, locks and versioned copies it would not keep', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'source.txt', Body: 'source' }));
+
+    const tagged = s3.send(
+      new PutObjectCommand({ Bucket, Key: 'tagged.txt', Body: 'x', Tagging: 'team=ml' }),
+    );
+    await expect(tagged).rejects.toMatchObject({ name: 'NotImplemented' });
+    const locked = s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'locked.txt',
+        Body: 'x',
+        ObjectLockMode: 'GOVERNANCE',
+        ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000),
+      }),
+    );
+    await expect(locked).rejects.toMatchObject({ name: 'NotImplemented' });
+    const versioned = s3.send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: 'copy.txt',
+        CopySource: `${Bucket}/source.txt?versionId=bogus123`,
+      }),
+    );
+    await expect(versioned).rejects.toMatchObject({ name: 'NotImplemented' });
+    expect(readdirSync(server.bucketDir)).toEqual(['source.txt']);
+  });
+
   it('serves ranges on HeadObject', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
