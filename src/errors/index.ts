@@ -15,4 +15,5 @@ export {
   EngineUnavailableError,
   CommandNotRunnableError,
   ComposeFileRejectedError,
+  ComposeDependencyFailedError,
 } from './lyceum-error.js';

@@ -84,6 +84,23 @@ export class ComposeFileRejectedError extends LyceumError {
 }
 
 /**
+ * A Compose service that others depend on failed while the project started: it exited with an
+ * error or never became healthy. The run ends as `failed`, with that service's exit code when
+ * Compose reports one.
+ */
+export class ComposeDependencyFailedError extends LyceumError {
+  override readonly httpStatus = 422;
+
+  constructor(
+    message: string,
+    readonly returnCode: number | null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * The user's process could not be started inside its container: the command does not exist or is
  * not executable. The run ends as `failed` with the exit code the docker CLI uses for the same case.
  */

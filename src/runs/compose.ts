@@ -4,6 +4,7 @@ import { COMPOSE_ALLOWANCES, type ComposeAllowance } from '../compose/compose-al
 import type { ComposeVariables } from '../compose/interpolate.js';
 import { buildOverrideFile } from '../compose/override-file.js';
 import { ComposeFileRejectedError, RunTimedOutError, SystemFailureError } from '../errors/index.js';
+import { userFaultInUp } from './compose-up-failure.js';
 import { planMounts } from '../mounts/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ComposeCli } from './compose-cli.js';
@@ -155,6 +156,8 @@ export class ComposeRunner implements Runner {
             { cause: error },
           );
         }
+        const userFault = userFaultInUp((error as Error).message, error);
+        if (userFault !== undefined) throw userFault;
       }
       if (!timedOut || context.stopRequested()) throw error;
       throw new RunTimedOutError(

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Account, AccountRegistry } from '../accounts/account-registry.js';
 import {
   CommandNotRunnableError,
+  ComposeDependencyFailedError,
   ComposeFileRejectedError,
   LyceumError,
   NotFoundError,
@@ -357,6 +358,9 @@ export class RunManager {
     }
     if (error instanceof ComposeFileRejectedError) {
       return { status: 'failed', returnCode: null, error: message };
+    }
+    if (error instanceof ComposeDependencyFailedError) {
+      return { status: 'failed', returnCode: error.returnCode, error: message };
     }
     const known = error instanceof LyceumError;
     return {

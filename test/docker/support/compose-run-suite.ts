@@ -282,6 +282,40 @@ export function describeComposeRuns(release: ComposeRelease): void {
       await expectComposeProjectRemoved(id, server.dataDir);
     });
 
+    it('fails with 127 for a service command that does not exist', async () => {
+      await using server = await start();
+      const text = `services:\n  app:\n    image: ${BUSYBOX}\n    command: ["nonexist"]\n`;
+      const run = await server.cli(['compose', 'run', await writeComposeFile(server, text)]);
+      expect(run.exitCode).toBe(127);
+      expect(run.stderr).toContain('"nonexist"');
+      const id = await newestRunId(server);
+      const status = await waitForStatus(server, id);
+      expect(status.status).toBe('failed');
+      expect(status.return_code).toBe(127);
+      await expectComposeProjectRemoved(id, server.dataDir);
+    });
+
+    it.runIf(release === 'v2')('fails with the exit code of a failed dependency', async () => {
+      await using server = await start();
+      const text = [
+        'services:',
+        '  db:',
+        `    image: ${BUSYBOX}`,
+        '    command: ["sh", "-c", "exit 3"]',
+        '  app:',
+        `    image: ${BUSYBOX}`,
+        '    command: ["echo", "never"]',
+        '    depends_on: {db: {condition: service_completed_successfully}}',
+        '',
+      ].join('\n');
+      const run = await server.cli(['compose', 'run', await writeComposeFile(server, text)]);
+      expect(run.exitCode).toBe(3);
+      expect(run.stderr).toContain('Service db exited with code 3');
+      const id = await newestRunId(server);
+      expect((await waitForStatus(server, id)).status).toBe('failed');
+      await expectComposeProjectRemoved(id, server.dataDir);
+    });
+
     it('fails a file Compose rejects and removes its files', async () => {
       await using server = await start();
       const text = `services:\n  app:\n    image: ${BUSYBOX}\n    mem_limit: lots\n`;

@@ -1,0 +1,57 @@
+import {
+  CommandNotRunnableError,
+  ComposeDependencyFailedError,
+  type LyceumError,
+} from '../errors/index.js';
+
+/** The engine's words when a container's command cannot be started, and the docker CLI's code. */
+const NOT_RUNNABLE: [RegExp, 126 | 127][] = [
+  [/exec: "[^"]*": executable file not found in \$PATH/, 127],
+  [/exec: "[^"]*": (?:stat [^:]*: )?no such file or directory/, 127],
+  [/exec: "[^"]*": permission denied/, 126],
+];
+/** Compose's words when a dependency exits with an error, with its exit code. */
+const DEPENDENCY_EXITED = /service "([^"]+)" didn't complete successfully: exit (\d+)/;
+/** Compose's words when a dependency never becomes healthy or exits while others wait on it. */
+const DEPENDENCY_FAILED =
+  /dependency failed to start: container (\S+) (is unhealthy|exited \(\d+\))/;
+
+/**
+ * Returns the error for a failed `docker compose up` whose cause is in the user's project, which
+ * ends the run as `failed`: a service command that cannot be started, or a dependency that exits
+ * with an error or never becomes healthy. Returns undefined for any other failure, which stays a
+ * failure of the server's side. `output` is Compose's output.
+ */
+export function userFaultInUp(output: string, cause: unknown): LyceumError | undefined {
+  for (const [pattern, returnCode] of NOT_RUNNABLE) {
+    const match = pattern.exec(output);
+    if (match !== null) {
+      return new CommandNotRunnableError(
+        `A service's command could not be started (${match[0]}); check its command and ` +
+          'entrypoint in the Compose file.',
+        returnCode,
+        { cause },
+      );
+    }
+  }
+  const exited = DEPENDENCY_EXITED.exec(output);
+  if (exited !== null) {
+    return new ComposeDependencyFailedError(
+      `Service ${exited[1]} exited with code ${exited[2]} before the services that depend on it ` +
+        'started.',
+      Number(exited[2]),
+      { cause },
+    );
+  }
+  const failed = DEPENDENCY_FAILED.exec(output);
+  if (failed !== null) {
+    const reason = failed[2] === 'is unhealthy' ? 'never became healthy' : failed[2];
+    return new ComposeDependencyFailedError(
+      `Container ${failed[1]} ${reason}, so the services that depend on it did not start; ` +
+        'check its healthcheck and output.',
+      null,
+      { cause },
+    );
+  }
+  return undefined;
+}

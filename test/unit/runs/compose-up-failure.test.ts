@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CommandNotRunnableError,
+  ComposeDependencyFailedError,
+} from '../../../src/errors/index.js';
+import { userFaultInUp } from '../../../src/runs/compose-up-failure.js';
+
+const NOT_FOUND =
+  'Error response from daemon: failed to create shim task: OCI runtime create failed: runc create ' +
+  'failed: unable to start container process: exec: "nonexist": executable file not found in $PATH: unknown';
+
+describe('userFaultInUp', () => {
+  it('reads a missing command as 127', () => {
+    const error = userFaultInUp(NOT_FOUND, undefined);
+    expect(error).toBeInstanceOf(CommandNotRunnableError);
+    expect((error as CommandNotRunnableError).returnCode).toBe(127);
+    expect(error?.message).toContain('exec: "nonexist": executable file not found');
+  });
+
+  it('reads a missing script as 127', () => {
+    const output = 'exec: "/app/run.sh": stat /app/run.sh: no such file or directory: unknown';
+    expect((userFaultInUp(output, undefined) as CommandNotRunnableError).returnCode).toBe(127);
+  });
+
+  it('reads a command without permission as 126', () => {
+    const output = 'exec: "/app/run.sh": permission denied: unknown';
+    expect((userFaultInUp(output, undefined) as CommandNotRunnableError).returnCode).toBe(126);
+  });
+
+  it('passes on the exit code of a failed dependency', () => {
+    const error = userFaultInUp('service "db" didn\'t complete successfully: exit 3', undefined);
+    expect(error).toBeInstanceOf(ComposeDependencyFailedError);
+    expect((error as ComposeDependencyFailedError).returnCode).toBe(3);
+    expect(error?.message).toContain('Service db exited with code 3');
+  });
+
+  it('names an unhealthy dependency', () => {
+    const output = 'dependency failed to start: container lyceum-run-db-1 is unhealthy';
+    const error = userFaultInUp(output, undefined);
+    expect((error as ComposeDependencyFailedError).returnCode).toBeNull();
+    expect(error?.message).toContain('lyceum-run-db-1 never became healthy');
+  });
+
+  it('leaves other failures to the server', () => {
+    expect(userFaultInUp('Cannot connect to the Docker daemon', undefined)).toBeUndefined();
+  });
+});
