@@ -198,6 +198,43 @@ describe('lyceum CLI errors', () => {
     expect(withoutSlash.stderr).toContain('"ds/sub/" is a folder: "lyceum storage rmdir ds/sub/"');
   });
 
+  it('points download of a folder at ls', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'ds/sub/x.txt']);
+    const result = await server.cli(['storage', 'download', 'ds/sub', '-o', '-']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('"ds/sub/" is a folder: "lyceum storage ls ds/sub/ -r"');
+  });
+
+  it('points rmdir of an object at rm', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'ds/x.txt']);
+    const result = await server.cli(['storage', 'rmdir', 'ds/x.txt']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Deleted 0 objects under ds/x.txt');
+    expect(result.stderr).toContain('"ds/x.txt" is an object, not a folder: "lyceum storage rm');
+  });
+
+  it('says when a folder has no files to upload', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.dataDir, 'empty'));
+    const result = await server.cli(['storage', 'load', join(server.dataDir, 'empty'), '-r']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('No files to upload in');
+  });
+
+  it('points ls of a leading slash or an S3 URL at the key', async () => {
+    await using server = await startTestServer();
+    const slash = await server.cli(['storage', 'ls', '/ds']);
+    expect(slash.exitCode).toBe(2);
+    expect(slash.stderr).toContain('starts with "/", but keys do not; give "ds"');
+    const url = await server.cli(['storage', 'ls', 's3://lyceum-default/ds/']);
+    expect(url.exitCode).toBe(2);
+    expect(url.stderr).toContain('is an S3 URL');
+  });
+
   it('downloads keys with dots in their names', async () => {
     await using server = await startTestServer();
     await writeFile(join(server.dataDir, 'v1.2.tar.gz'), 'archive');

@@ -68,6 +68,11 @@ export function registerStorageCommands(program: Command, context: CliContext): 
       async (path: string, options: { key?: string; recursive?: boolean; json?: boolean }) => {
         const { files, skipped } = await filesToUpload(path, options);
         if (skipped.length > 0) context.stderr.write(describeSkipped(skipped));
+        if (files.length === 0) {
+          context.stderr.write(`No files to upload in ${path}.\n`);
+          printResult(context, options.json, [], () => '');
+          return;
+        }
         const total = files.reduce((sum, file) => sum + file.size, 0);
         // The progress bar library loads only for transfers, to keep other commands quick to start.
         const { TransferProgress } = await import('../progress.js');
@@ -107,13 +112,18 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     )
     .action(async (key: string, options: { output?: string }) => {
       checkObjectKey(key);
+      const folderAdvice = `"lyceum storage ls ${key}/ -r" lists what is in it.`;
+      const fetchObject = () =>
+        context
+          .client()
+          .request(`/storage/download/${encodeKey(key)}`)
+          .catch((error: unknown) => rethrowForFolder(context, key, error, folderAdvice));
       if (options.output === '-') {
-        const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
-        process.exitCode = await writeToStdout(response, context.stdout);
+        process.exitCode = await writeToStdout(await fetchObject(), context.stdout);
         return;
       }
       const target = await downloadTarget(key, options.output);
-      const response = await context.client().request(`/storage/download/${encodeKey(key)}`);
+      const response = await fetchObject();
       const total = Number(response.headers['content-length'] ?? 0);
       const { TransferProgress } = await import('../progress.js');
       const progress = new TransferProgress('Downloading', total, context.stderr);
@@ -139,23 +149,19 @@ export function registerStorageCommands(program: Command, context: CliContext): 
       const folderAdvice =
         `"lyceum storage rmdir ${key}" deletes the folder and every object in it, ` +
         `and "lyceum storage ls ${key} -r" lists them.`;
-      const client = context.client();
-      try {
-        await client.send(`/storage/delete/${encodeKey(checkObjectKey(key, folderAdvice))}`, {
+      await context
+        .client()
+        .send(`/storage/delete/${encodeKey(checkObjectKey(key, folderAdvice))}`, {
           method: 'DELETE',
-        });
-      } catch (error) {
-        // "rm data" for a folder is a common slip; the key with a "/" names what is there.
-        if (!(error instanceof ApiError) || error.status !== 404) throw error;
-        const query = new URLSearchParams({ prefix: `${key}/`, max_files: '1' });
-        const inside = await client.json<unknown[]>(`/storage/list-files?${query.toString()}`);
-        if (inside.length === 0) throw error;
-        throw new ApiError(
-          404,
-          `${error.message} "${key}/" is a folder: "lyceum storage rmdir ${key}/" deletes it ` +
-            'and every object in it.',
+        })
+        .catch((error: unknown) =>
+          rethrowForFolder(
+            context,
+            key,
+            error,
+            `"lyceum storage rmdir ${key}/" deletes it and every object in it.`,
+          ),
         );
-      }
       context.stdout.write(`Deleted ${key}\n`);
     });
 
@@ -180,7 +186,41 @@ export function registerStorageCommands(program: Command, context: CliContext): 
         () =>
           `Deleted ${result.deleted_count} object${result.deleted_count === 1 ? '' : 's'} under ${prefix}`,
       );
+      // "rmdir data.csv" for an object is the reverse slip of "rm" for a folder.
+      const objectKey = prefix.replace(/\/+$/, '');
+      if (result.deleted_count === 0 && (await objectExists(context, objectKey))) {
+        context.stderr.write(
+          `"${objectKey}" is an object, not a folder: "lyceum storage rm ${objectKey}" deletes it.\n`,
+        );
+      }
     });
+}
+
+/**
+ * Rethrows a download or delete error. A 404 for a key that is a folder, a common slip, gets a
+ * message that says so and ends with `advice`, the command to run on the folder.
+ */
+async function rethrowForFolder(
+  context: CliContext,
+  key: string,
+  error: unknown,
+  advice: string,
+): Promise<never> {
+  if (!(error instanceof ApiError) || error.status !== 404) throw error;
+  const query = new URLSearchParams({ prefix: `${key}/`, max_files: '1' });
+  const inside = await context.client().json<unknown[]>(`/storage/list-files?${query.toString()}`);
+  if (inside.length === 0) throw error;
+  throw new ApiError(404, `${error.message} "${key}/" is a folder: ${advice}`);
+}
+
+/** Tells whether an object with exactly this key exists. */
+async function objectExists(context: CliContext, key: string): Promise<boolean> {
+  if (key === '') return false;
+  const query = new URLSearchParams({ prefix: key, max_files: '1' });
+  const found = await context
+    .client()
+    .json<{ key: string }[]>(`/storage/list-files?${query.toString()}`);
+  return found[0]?.key === key;
 }
 
 interface LocalFile {
