@@ -7,9 +7,13 @@ import { planMounts } from '../mounts/index.js';
 import type { DockerRunSpec } from '../runs/run-record.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A Docker image reference: [registry[:port]/]name[:tag][@digest], in lowercase path parts. */
+/**
+ * A Docker image reference: [registry[:port]/]name[:tag][@digest], in lowercase path parts. The
+ * first part is a registry only when it has a "." or a port, or is localhost, as the engine reads
+ * it, so `Team/model` is a name with an uppercase letter, which the engine rejects.
+ */
 const IMAGE_REFERENCE =
-  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/;
+  /^(?:(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+)(?::\d+)?\/|[a-zA-Z0-9-]+:\d+\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/;
 
 /** Checks an image reference, so a bad one is rejected before a run exists. */
 export function validateImageReference(image: string, field: string): string {

@@ -410,7 +410,10 @@ describe('lyceum CLI setup errors', () => {
     await using server = await startTestServer();
     const result = await server.cli(['docker', 'run', 'Bad Image!', '-c', 'true']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('not a valid image reference');
+    expect(result.stderr).toContain('Image "Bad Image!" is not a valid image reference');
+    const uppercase = await server.cli(['docker', 'run', 'UPPER/case', '-c', 'true']);
+    expect(uppercase.exitCode).toBe(2);
+    expect(uppercase.stderr).toContain('Image "UPPER/case" is not a valid image reference');
     expect(await (await server.api('/workloads/list')).json()).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
+import { ApiError } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { attachToRun } from '../attach-to-run.js';
 import { waitForStart } from '../wait-for-start.js';
@@ -42,7 +43,14 @@ export function registerDockerCommands(program: Command, context: CliContext): v
     .option('--pull <policy>', 'image pull policy: never, missing or always')
     .action(async (image: string, argv: string[], options: DockerRunOptions) => {
       const body = dockerStartBody(image, argv, options, context.env);
-      const reply = await context.client().postJson<StartReply>('/execution/image/start', body);
+      const reply = await context
+        .client()
+        .postJson<StartReply>('/execution/image/start', body)
+        .catch((error: unknown) => {
+          // The API names its fields; on the command line the image is the IMAGE argument.
+          if (!(error instanceof ApiError)) throw error;
+          throw new ApiError(error.status, error.message.replace(/\bdocker_image_ref\b/g, 'Image'));
+        });
       if (options.detach) {
         context.stdout.write(`${reply.execution_id}\n`);
         process.exitCode = await waitForStart(context, reply.execution_id);

@@ -198,7 +198,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
 
 /**
  * Rethrows a download or delete error. A 404 for a key that is a folder, a common slip, gets a
- * message that says so and ends with `advice`, the command to run on the folder.
+ * message that names the folder and ends with `advice`, the command to run on the folder.
  */
 async function rethrowForFolder(
   context: CliContext,

@@ -4,6 +4,7 @@ import {
   parseEnv,
   resolveTimeout,
   toDockerRunSpec,
+  validateImageReference,
 } from '../../../src/api/docker-start-request.js';
 import { resolveServerConfig } from '../../../src/config/server-config.js';
 import { InvalidInputError, UnprocessableInputError } from '../../../src/errors/index.js';
@@ -257,6 +258,31 @@ describe('parseEnv', () => {
     'rejects object %j',
     (raw) => {
       expect(() => parseEnv(raw)).toThrow(UnprocessableInputError);
+    },
+  );
+});
+
+describe('validateImageReference', () => {
+  it.each([
+    'busybox',
+    'lyceum-test/busybox:1',
+    'python:3.12-slim',
+    'registry.example.com/team/trainer:v2',
+    'localhost:5000/model',
+    'Registry.Example.com/team/model',
+    'host:5000/team/model',
+    `busybox@sha256:${'a'.repeat(64)}`,
+    `sha256:${'f'.repeat(64)}`,
+  ])('accepts %s', (image) => {
+    expect(validateImageReference(image, 'docker_image_ref')).toBe(image);
+  });
+
+  it.each(['UPPER/case', 'Busybox', 'team/Model:1', 'bad image', 'trailing/', ':tag'])(
+    'rejects %s',
+    (image) => {
+      expect(() => validateImageReference(image, 'docker_image_ref')).toThrow(
+        `docker_image_ref ${JSON.stringify(image)} is not a valid image reference`,
+      );
     },
   );
 });
