@@ -82,6 +82,15 @@ export class ApiClient {
       );
     });
     const status = response.statusCode ?? 0;
+    if (response.headers['x-amz-request-id'] !== undefined) {
+      response.resume();
+      throw new ApiError(
+        400,
+        `${baseUrl} is an S3 endpoint, not the lyceum API; the API listens on another port ` +
+          '(8790 by default, next to S3 on 8791). Fix the URL with "lyceum auth login --url" ' +
+          'or LYCEUM_API_URL.',
+      );
+    }
     if (status >= 200 && status < 300) return response;
     throw toApiError(status, response.statusMessage ?? '', await readText(response));
   }

@@ -260,6 +260,16 @@ describe('lyceum CLI errors', () => {
     expect(JSON.parse(folder.stdout)).toMatchObject({ deleted_count: 1 });
   });
 
+  it('explains a URL that points at the S3 endpoint', async () => {
+    await using server = await startTestServer();
+    const response = await server.api('/storage/credentials', { method: 'POST' });
+    const { endpoint } = (await response.json()) as { endpoint: string };
+    const result = await server.cli(['storage', 'ls'], { env: { LYCEUM_API_URL: endpoint } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`${endpoint} is an S3 endpoint, not the lyceum API`);
+    expect(result.stderr).not.toContain('<?xml');
+  });
+
   it('explains an unreachable server', async () => {
     await using server = await startTestServer();
     const result = await server.cli(['storage', 'ls'], {
