@@ -99,8 +99,14 @@ export function findServiceHostAccess(
 function checkBindMounts(service: Record<string, unknown>, report: Report): void {
   for (const mount of serviceMounts(service)) {
     if (mount.kind !== 'bind' || mount.source === undefined) continue;
+    // Compose reads a single letter and a colon as a Windows drive, even for a volume's name,
+    // so `v:/data` is one path with no target rather than the volume v at /data.
+    const drive =
+      mount.target === undefined && /^\p{L}:/u.test(mount.source)
+        ? ' (Compose reads a one-letter name before ":" as a Windows drive; give the volume a longer name)'
+        : '';
     for (const allowance of bindAllowances(mount.source))
-      report(`volumes: ${mount.written}`, allowance);
+      report(`volumes: ${mount.written}${drive}`, allowance);
   }
 }
 

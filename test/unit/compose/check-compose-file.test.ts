@@ -119,6 +119,11 @@ describe('checkComposeFile', () => {
       ['volumes: ["~/../var/run:/r"]', 'volumes: ~/../var/run:/r', 'docker_socket'],
       ['volumes: ["~..:/r"]', 'volumes: ~..:/r', 'docker_socket'],
       [
+        'volumes: ["v:/vol"]',
+        'volumes: v:/vol (Compose reads a one-letter name before ":" as a Windows drive; give the volume a longer name)',
+        'bind_mounts',
+      ],
+      [
         'external_links: ["other-run:db"]',
         'external_links: ["other-run:db"]',
         'foreign_containers',
