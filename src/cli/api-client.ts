@@ -92,7 +92,9 @@ export class ApiClient {
       );
     }
     if (status >= 200 && status < 300) return response;
-    throw toApiError(status, response.statusMessage ?? '', await readText(response));
+    const error = toApiError(status, response.statusMessage ?? '', await readText(response));
+    if (status !== 401) throw error;
+    throw new ApiError(401, `${error.message} ${describeKeySource(this.config.apiKeySource)}`);
   }
 
   /** Sends a request that the caller needs only to succeed. */
@@ -114,6 +116,20 @@ export class ApiClient {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+  }
+}
+
+/** Names where a rejected key came from, so the user knows what to change. */
+function describeKeySource(source: ClientConfig['apiKeySource']): string {
+  switch (source) {
+    case 'environment':
+      return 'The key came from LYCEUM_API_KEY; set a valid one or unset it.';
+    case 'config file':
+      return 'The key came from the config file; run "lyceum auth login --api-key lk_..." with a valid key.';
+    case 'local server':
+      return "The key came from the local server's data directory; restart the server, or log in with a key.";
+    default:
+      return 'Run "lyceum auth login --api-key lk_..." with a valid key.';
   }
 }
 

@@ -123,6 +123,24 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     expect(run.stdout).toBe('-d -t 5');
   });
 
+  it('lists runs with their image', async () => {
+    await using server = await startTestServer();
+    await server.cli(['docker', 'run', BUSYBOX, '--no-s3', 'true']);
+    await server.cli(['docker', 'run', BUSYBOX, '--no-s3', 'true']);
+    const list = await server.cli(['workloads', 'list', '--limit', '1']);
+    expect(list.exitCode).toBe(0);
+    expect(list.stdout.split('\n')).toHaveLength(2);
+    expect(list.stdout).toContain(BUSYBOX);
+    const json = await server.cli(['workloads', 'list', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ image: BUSYBOX }),
+      expect.objectContaining({ image: BUSYBOX }),
+    ]);
+    const zero = await server.cli(['workloads', 'list', '--limit', '0']);
+    expect(zero.exitCode).toBe(2);
+    expect(zero.stderr).toContain('--limit "0" is not a count');
+  });
+
   it('records failed runs with their exit code', async () => {
     await using server = await startTestServer();
     const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'exit 3']);

@@ -304,6 +304,13 @@ describe('lyceum CLI errors', () => {
     await expect(readFile(join(server.dataDir, 'cli-config.json'))).rejects.toThrow();
   });
 
+  it('names the variable a rejected key came from', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'ls'], { env: { LYCEUM_API_KEY: 'lk_wrong' } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('The key came from LYCEUM_API_KEY');
+  });
+
   it('saves a working key at login', async () => {
     await using server = await startTestServer();
     const env = { LYCEUM_API_KEY: '', LYCEUM_API_URL: '' };

@@ -78,6 +78,7 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
       file_name: record.fileName,
       execution_kind: record.kind,
       execution_type: record.spec.executionType,
+      image: 'image' in record.spec ? record.spec.image : null,
       created_at: record.createdAt,
       started_at: record.startedAt,
       finished_at: record.finishedAt,

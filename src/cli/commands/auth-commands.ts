@@ -6,7 +6,7 @@ import {
   writeConfigFile,
 } from '../../config/client-config.js';
 import { InvalidInputError } from '../../errors/index.js';
-import { ApiClient } from '../api-client.js';
+import { ApiClient, ApiError } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { printResult } from '../cli-context.js';
 
@@ -45,7 +45,13 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
           baseUrlSource: 'config file',
           apiKeySource: 'config file',
         });
-        await client.send('/storage/list-files?max_files=1');
+        await client.send('/storage/list-files?max_files=1').catch((error: unknown) => {
+          if (!(error instanceof ApiError) || error.status !== 401) throw error;
+          throw new ApiError(
+            401,
+            `${baseUrl} rejected this key: Invalid or revoked API key. Check the key; nothing was saved.`,
+          );
+        });
       }
       await writeConfigFile(path, { ...current, api_key: options.apiKey, base_url: baseUrl });
       context.stdout.write(`Saved the API key for ${baseUrl} in ${path}\n`);
@@ -79,7 +85,9 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       printResult(context, options.json, status, () =>
         [
           `Server:  ${status.base_url} (from ${status.base_url_source})`,
-          `API key: ${status.api_key ?? 'none'} (from ${status.api_key_source})`,
+          status.api_key === null
+            ? 'API key: none'
+            : `API key: ${status.api_key} (from ${status.api_key_source})`,
           `Status:  ${accepted === true ? 'accepted by the server' : accepted === false ? `not accepted: ${problem}` : 'no key configured; run "lyceum auth login --api-key lk_..."'}`,
         ].join('\n'),
       );

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors/index.js';
 import type { CliContext } from '../cli-context.js';
 import { printResult } from '../cli-context.js';
 import { attachToRun } from '../attach-to-run.js';
@@ -9,6 +10,8 @@ interface WorkloadSummary {
   status: string;
   file_name: string | null;
   execution_kind: string;
+  /** The image of a Docker or Python run; null for Compose runs. */
+  image: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -22,9 +25,14 @@ export function registerWorkloadsCommands(program: Command, context: CliContext)
   workloads
     .command('list')
     .description('List runs, newest first')
+    .option('-n, --limit <count>', 'show only the newest COUNT runs')
     .option('--json', 'print the runs as JSON')
-    .action(async (options: { json?: boolean }) => {
-      const runs = await context.client().json<WorkloadSummary[]>('/workloads/list');
+    .action(async (options: { json?: boolean; limit?: string }) => {
+      const limit = options.limit === undefined ? undefined : parseLimit(options.limit);
+      const runs = (await context.client().json<WorkloadSummary[]>('/workloads/list')).slice(
+        0,
+        limit,
+      );
       printResult(context, options.json, runs, () => formatRuns(runs));
     });
 
@@ -64,9 +72,17 @@ export function registerWorkloadsCommands(program: Command, context: CliContext)
     });
 }
 
+function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!/^\d+$/.test(text) || limit < 1) {
+    throw new InvalidInputError(`--limit ${JSON.stringify(text)} is not a count; give 1 or more.`);
+  }
+  return limit;
+}
+
 function formatRuns(runs: WorkloadSummary[]): string {
   if (runs.length === 0) return 'No runs yet.';
-  const header = ['EXECUTION ID', 'KIND', 'STATUS', 'EXIT', 'CREATED', 'FINISHED', 'NAME'];
+  const header = ['EXECUTION ID', 'KIND', 'STATUS', 'EXIT', 'CREATED', 'FINISHED', 'NAME OR IMAGE'];
   const rows = runs.map((run) => [
     run.execution_id,
     run.execution_kind,
@@ -74,7 +90,7 @@ function formatRuns(runs: WorkloadSummary[]): string {
     run.return_code === null ? '-' : String(run.return_code),
     run.created_at,
     run.finished_at ?? '-',
-    run.file_name ?? '',
+    run.file_name ?? run.image ?? '',
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
