@@ -405,6 +405,15 @@ describe('lyceum CLI setup errors', () => {
     expect(await readdir(server.dataDir)).not.toContain('elsewhere');
   });
 
+  it('lists accounts under a header', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['accounts', 'list', '--data-dir', server.dataDir]);
+    expect(result.exitCode).toBe(0);
+    const [header, first] = result.stdout.split('\n');
+    expect(header).toMatch(/^NAME +BUCKET +KEYS +CREATED$/);
+    expect(first).toMatch(/^default +lyceum-default +\d+ +\d{4}-/);
+  });
+
   it('downloads into a new folder named with a slash', async () => {
     await using server = await startTestServer();
     await writeFile(join(server.dataDir, 'x.txt'), 'x');

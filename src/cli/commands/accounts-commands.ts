@@ -85,12 +85,13 @@ export function registerAccountsCommands(program: Command, context: CliContext):
             .length,
         }));
         printResult(context, options.json, list, () =>
-          list
-            .map(
+          [
+            `${'NAME'.padEnd(20)} ${'BUCKET'.padEnd(28)} ${'KEYS'.padEnd(8)} CREATED`,
+            ...list.map(
               (a) =>
-                `${a.name.padEnd(20)} ${a.bucket_name.padEnd(28)} ${a.active_keys} key(s)  ${a.created_at}`,
-            )
-            .join('\n'),
+                `${a.name.padEnd(20)} ${a.bucket_name.padEnd(28)} ${String(a.active_keys).padEnd(8)} ${a.created_at}`,
+            ),
+          ].join('\n'),
         );
       } finally {
         db.close();
