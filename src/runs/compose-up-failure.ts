@@ -10,11 +10,16 @@ const NOT_RUNNABLE: [RegExp, 126 | 127][] = [
   [/exec: "[^"]*": (?:stat [^:]*: )?no such file or directory/, 127],
   [/exec: "[^"]*": permission denied/, 126],
 ];
-/** Compose's words when a dependency exits with an error, with its exit code. */
-const DEPENDENCY_EXITED = /service "([^"]+)" didn't complete successfully: exit (\d+)/;
+/** Compose's words when a dependency exits with an error, with its exit code: v2, then v1. */
+const DEPENDENCY_EXITED = [
+  /service "([^"]+)" didn't complete successfully: exit (\d+)/,
+  /(Container "[^"]+") exited with code (\d+)/,
+];
 /** Compose's words when a dependency never becomes healthy or exits while others wait on it. */
-const DEPENDENCY_FAILED =
-  /dependency failed to start: container (\S+) (is unhealthy|exited \(\d+\))/;
+const DEPENDENCY_FAILED = [
+  /dependency failed to start: container (\S+) (is unhealthy|exited \(\d+\))/,
+  /Container "([^"]+)" (is unhealthy)/,
+];
 
 /**
  * Returns the error for a failed `docker compose up` whose cause is in the user's project, which
@@ -34,17 +39,17 @@ export function userFaultInUp(output: string, cause: unknown): LyceumError | und
       );
     }
   }
-  const exited = DEPENDENCY_EXITED.exec(output);
-  if (exited !== null) {
+  const exited = firstMatch(DEPENDENCY_EXITED, output);
+  if (exited !== undefined) {
+    const name = exited[1]!.startsWith('Container') ? exited[1] : `Service ${exited[1]}`;
     return new ComposeDependencyFailedError(
-      `Service ${exited[1]} exited with code ${exited[2]} before the services that depend on it ` +
-        'started.',
+      `${name} exited with code ${exited[2]} before the services that depend on it started.`,
       Number(exited[2]),
       { cause },
     );
   }
-  const failed = DEPENDENCY_FAILED.exec(output);
-  if (failed !== null) {
+  const failed = firstMatch(DEPENDENCY_FAILED, output);
+  if (failed !== undefined) {
     const reason = failed[2] === 'is unhealthy' ? 'never became healthy' : failed[2];
     return new ComposeDependencyFailedError(
       `Container ${failed[1]} ${reason}, so the services that depend on it did not start; ` +
@@ -52,6 +57,14 @@ export function userFaultInUp(output: string, cause: unknown): LyceumError | und
       null,
       { cause },
     );
+  }
+  return undefined;
+}
+
+function firstMatch(patterns: RegExp[], text: string): RegExpExecArray | undefined {
+  for (const pattern of patterns) {
+    const match = pattern.exec(text);
+    if (match !== null) return match;
   }
   return undefined;
 }

@@ -295,7 +295,7 @@ export function describeComposeRuns(release: ComposeRelease): void {
       await expectComposeProjectRemoved(id, server.dataDir);
     });
 
-    it.runIf(release === 'v2')('fails with the exit code of a failed dependency', async () => {
+    it('fails with the exit code of a failed dependency', async () => {
       await using server = await start();
       const text = [
         'services:',
@@ -310,7 +310,7 @@ export function describeComposeRuns(release: ComposeRelease): void {
       ].join('\n');
       const run = await server.cli(['compose', 'run', await writeComposeFile(server, text)]);
       expect(run.exitCode).toBe(3);
-      expect(run.stderr).toContain('Service db exited with code 3');
+      expect(run.stderr).toContain('exited with code 3 before the services that depend on it');
       const id = await newestRunId(server);
       expect((await waitForStatus(server, id)).status).toBe('failed');
       await expectComposeProjectRemoved(id, server.dataDir);

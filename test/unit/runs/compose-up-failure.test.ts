@@ -34,6 +34,20 @@ describe('userFaultInUp', () => {
     expect(error?.message).toContain('Service db exited with code 3');
   });
 
+  it('reads the exit code of a failed dependency from Compose v1', () => {
+    const output = 'ERROR: for main  Container "d2b385a48287" exited with code 3.';
+    const error = userFaultInUp(output, undefined);
+    expect((error as ComposeDependencyFailedError).returnCode).toBe(3);
+    expect(error?.message).toContain('Container "d2b385a48287" exited with code 3');
+  });
+
+  it('names an unhealthy dependency of Compose v1', () => {
+    const output = 'ERROR: for main  Container "9d9f563bc445" is unhealthy.';
+    expect(userFaultInUp(output, undefined)?.message).toContain(
+      '9d9f563bc445 never became healthy',
+    );
+  });
+
   it('names an unhealthy dependency', () => {
     const output = 'dependency failed to start: container lyceum-run-db-1 is unhealthy';
     const error = userFaultInUp(output, undefined);
