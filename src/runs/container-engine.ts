@@ -18,6 +18,8 @@ export interface ContainerSpec {
   init?: boolean;
   /** Linux capabilities taken from the container, such as MKNOD. */
   capDrop?: string[];
+  /** The network to join in place of the default bridge. */
+  network?: string;
 }
 
 export interface ManagedContainerSummary {
@@ -132,4 +134,9 @@ export interface ContainerEngine {
   ): Promise<EventSubscription>;
   /** The gateway address of the default bridge network, where containers reach the host. */
   bridgeGateway(): Promise<string | undefined>;
+  /**
+   * Creates the bridge network on which containers cannot reach one another, unless it exists.
+   * Containers on it still reach the host, and the host reaches them.
+   */
+  ensureIsolatedNetwork(name: string): Promise<void>;
 }

@@ -78,6 +78,7 @@ export class DockerEngine implements ContainerEngine {
         HostConfig: {
           ...(spec.init === true ? { Init: true } : {}),
           ...(spec.capDrop === undefined ? {} : { CapDrop: spec.capDrop }),
+          ...(spec.network === undefined ? {} : { NetworkMode: spec.network }),
           Mounts: spec.mounts.map((mount) => ({
             Type: 'bind' as const,
             Source: mount.source,
@@ -131,6 +132,30 @@ export class DockerEngine implements ContainerEngine {
     });
     stream.on('error', () => undefined);
     return { close: () => stream.destroy() };
+  }
+
+  async ensureIsolatedNetwork(name: string): Promise<void> {
+    const exists = await this.call(() => this.docker.getNetwork(name).inspect()).then(
+      () => true,
+      (error: unknown) => {
+        if (isNotFound(error)) return false;
+        throw error;
+      },
+    );
+    if (exists) return;
+    await this.call(() =>
+      this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        // Without inter-container traffic, a service one run listens with is closed to the others.
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+        Labels: { 'dev.lyceum.network': 'isolated' },
+      }),
+    ).catch((error: unknown) => {
+      // Another server or run created it meanwhile.
+      if (!isStatus(error, 409)) throw error;
+    });
   }
 
   async bridgeGateway(): Promise<string | undefined> {

@@ -18,6 +18,7 @@ import {
   type LaunchedRun,
   type Runner,
 } from './runner.js';
+import { RUN_NETWORK } from './run-network.js';
 
 export interface DockerRunnerOptions {
   engine: ContainerEngine;
@@ -36,6 +37,7 @@ export class DockerRunner implements Runner {
     // ensureImage is the first engine call, and reports an unreachable engine itself.
     await engine.ensureImage(spec.image, spec.pullPolicy);
     const mounts = await this.mountsFor(context, spec);
+    await engine.ensureIsolatedNetwork(RUN_NETWORK);
 
     const container = await engine.create({
       name: `lyceum-${context.run.id}`,
@@ -49,6 +51,7 @@ export class DockerRunner implements Runner {
         kind: 'docker',
       }),
       mounts,
+      network: RUN_NETWORK,
       // A device node made in the bucket would be a device on the host, open to the server.
       ...(mounts.length > 0 ? { capDrop: ['MKNOD'] } : {}),
     });

@@ -23,6 +23,7 @@ import {
 } from './runner.js';
 import { buildArchive } from './workspace-archive.js';
 import { planWorkspaceDelivery } from './workspace-delivery.js';
+import { RUN_NETWORK } from './run-network.js';
 
 /** Credentials outlive the run's timeout by this margin, which covers the stop grace and start-up. */
 const CREDENTIAL_MARGIN_SECONDS = 900;
@@ -71,6 +72,7 @@ export class PythonRunner implements Runner {
           : ['python3', LAUNCHER_PATH, spec.fileName, ...spec.args];
       const files = workspaceFiles(spec);
       const delivery = planWorkspaceDelivery(files, command, await engine.imageUser(spec.image));
+      await engine.ensureIsolatedNetwork(RUN_NETWORK);
       const container = await engine.create({
         name: `lyceum-${context.run.id}`,
         image: spec.image,
@@ -86,6 +88,7 @@ export class PythonRunner implements Runner {
           kind: 'python',
         }),
         mounts: [],
+        network: RUN_NETWORK,
         workingDir: WORKSPACE_DIR,
         // As PID 1, Python would ignore the stop signal, so a timeout or abort would wait out the
         // grace period. Under the engine's init it stops at once.

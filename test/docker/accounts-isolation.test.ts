@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { issueCredentials, sdkClient } from '../integration/s3/s3-test-support.js';
 import { dockerAvailable } from './support/docker-available.js';
@@ -27,6 +28,19 @@ async function createAccount(
     bucket_name: string;
   };
   return { apiKey: parsed.api_key, keyId: parsed.key_id, bucket: parsed.bucket_name };
+}
+
+/** Fetches a URL until it answers, for a service that is still starting. */
+async function fetchWithRetries(url: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await (await fetch(url, { signal: AbortSignal.timeout(2_000) })).text();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 function as(server: TestServer, apiKey: string) {
@@ -115,6 +129,43 @@ print(sorted(name for name in os.environ if "lyceum-default" in os.environ[name]
     );
     expect(python.exitCode).toBe(0);
     expect(python.stdout.split('\n')).toEqual([bob.bucket, 'AccessDenied', '[]']);
+  });
+
+  it('keeps a service of one run closed to other runs', async () => {
+    await using server = await startTestServer();
+    const bob = await createAccount(server, 'bob');
+    const serve =
+      'mkdir /www && echo alice-service > /www/index.html && exec busybox httpd -f -p 8080 -h /www';
+    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '--no-s3', '-c', serve]);
+    expect(start.exitCode).toBe(0);
+    const id = start.stdout.trim();
+    const inspected = await execa('docker', [
+      'inspect',
+      '--format',
+      '{{(index .NetworkSettings.Networks "lyceum-runs").IPAddress}}',
+      `lyceum-${id}`,
+    ]);
+    const address = inspected.stdout.trim();
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // The host reaches the service, so it is up and listening.
+    expect(await fetchWithRetries(`http://${address}:8080/`)).toBe('alice-service\n');
+
+    const probe = [
+      'import urllib.request',
+      'try:',
+      `    print(urllib.request.urlopen("http://${address}:8080/", timeout=3).read().decode())`,
+      'except Exception:',
+      '    print("unreachable")',
+    ].join('\n');
+    for (const env of [{ LYCEUM_API_KEY: bob.apiKey }, {}]) {
+      const run = await server.cli(['python', 'run', '--image', PYTHON, '--pull', 'never', probe], {
+        env,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout.trim()).toBe('unreachable');
+    }
+    await server.cli(['workloads', 'abort', id]);
+    await waitForStatus(server, id);
   });
 
   it('mounts only the own bucket into Compose runs', async () => {

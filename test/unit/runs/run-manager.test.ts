@@ -94,6 +94,7 @@ class EmptyEngine implements ContainerEngine {
   async bridgeGateway() {
     return undefined;
   }
+  async ensureIsolatedNetwork() {}
   async watchContainers() {
     return { close: () => undefined };
   }

@@ -131,6 +131,8 @@ export class FakeContainer implements ManagedContainer {
 export class FakeEngine implements ContainerEngine {
   readonly containers: FakeContainer[] = [];
   readonly ensured: [string, PullPolicy][] = [];
+  /** The isolated networks runs asked for, in order. */
+  readonly networks: string[] = [];
   missingImage: string | undefined;
   /** Followers of container events; when false, the engine sends no events, as after a restart. */
   sendsEvents = true;
@@ -201,5 +203,9 @@ export class FakeEngine implements ContainerEngine {
 
   async bridgeGateway(): Promise<string | undefined> {
     return undefined;
+  }
+
+  async ensureIsolatedNetwork(name: string): Promise<void> {
+    this.networks.push(name);
   }
 }
