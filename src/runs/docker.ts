@@ -52,8 +52,9 @@ export class DockerRunner implements Runner {
       }),
       mounts,
       network: RUN_NETWORK,
-      // A device node made in the bucket would be a device on the host, open to the server.
-      ...(mounts.length > 0 ? { capDrop: ['MKNOD'] } : {}),
+      // Raw sockets could forge traffic on the shared run network. A device node made in the
+      // bucket would be a device on the host, open to the server.
+      capDrop: mounts.length > 0 ? ['NET_RAW', 'MKNOD'] : ['NET_RAW'],
     });
     return this.startCreated(context, container, mounts);
   }

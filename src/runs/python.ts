@@ -89,6 +89,8 @@ export class PythonRunner implements Runner {
         }),
         mounts: [],
         network: RUN_NETWORK,
+        // Raw sockets could forge traffic on the shared run network.
+        capDrop: ['NET_RAW'],
         workingDir: WORKSPACE_DIR,
         // As PID 1, Python would ignore the stop signal, so a timeout or abort would wait out the
         // grace period. Under the engine's init it stops at once.

@@ -157,7 +157,8 @@ print(sorted(name for name in os.environ if "lyceum-default" in os.environ[name]
       'except Exception:',
       '    print("unreachable")',
     ].join('\n');
-    for (const env of [{ LYCEUM_API_KEY: bob.apiKey }, {}]) {
+    const accounts: Record<string, string>[] = [{ LYCEUM_API_KEY: bob.apiKey }, {}];
+    for (const env of accounts) {
       const run = await server.cli(['python', 'run', '--image', PYTHON, '--pull', 'never', probe], {
         env,
       });
