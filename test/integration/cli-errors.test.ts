@@ -179,7 +179,7 @@ describe('lyceum CLI errors', () => {
     const result = await server.cli(['storage', 'download', 'results/']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('names a folder');
-    expect(result.stderr).toContain('lyceum storage ls results/');
+    expect(result.stderr).toContain('"lyceum storage download results/ -r" downloads every object');
   });
 
   it('points rm of a folder at rmdir', async () => {
@@ -204,7 +204,39 @@ describe('lyceum CLI errors', () => {
     await server.cli(['storage', 'load', 'x.txt', '--key', 'ds/sub/x.txt']);
     const result = await server.cli(['storage', 'download', 'ds/sub', '-o', '-']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('"ds/sub/" is a folder: "lyceum storage ls ds/sub/ -r"');
+    expect(result.stderr).toContain(
+      '"ds/sub/" is a folder: "lyceum storage download ds/sub/ -r" downloads every object in it.',
+    );
+  });
+
+  it('downloads a folder with -r', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    await writeFile(join(server.dataDir, 'y.txt'), 'yy');
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'runs/a/x.txt']);
+    await server.cli(['storage', 'load', 'y.txt', '--key', 'runs/a/deep/y.txt']);
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'runs/b.txt']);
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'runsother.txt']);
+    const output = join(server.dataDir, 'out');
+
+    const result = await server.cli(['storage', 'download', 'runs', '-r', '-o', output]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('Downloaded 3 files (4 B) under runs/ to');
+    expect(await readFile(join(output, 'a', 'x.txt'), 'utf8')).toBe('x');
+    expect(await readFile(join(output, 'a', 'deep', 'y.txt'), 'utf8')).toBe('yy');
+    expect(await readFile(join(output, 'b.txt'), 'utf8')).toBe('x');
+    expect((await readdir(output)).sort()).toEqual(['a', 'b.txt']);
+
+    const byDefault = await server.cli(['storage', 'download', 'runs/a/', '-r']);
+    expect(byDefault.exitCode).toBe(0);
+    expect(await readFile(join(server.dataDir, 'a', 'deep', 'y.txt'), 'utf8')).toBe('yy');
+
+    const missing = await server.cli(['storage', 'download', 'none/', '-r']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('No objects under none/');
+    const toStdout = await server.cli(['storage', 'download', 'runs/', '-r', '-o', '-']);
+    expect(toStdout.exitCode).toBe(2);
+    expect(toStdout.stderr).toContain('-r writes files into a folder');
   });
 
   it('points rmdir of an object at rm', async () => {

@@ -87,6 +87,19 @@ describe('storage API', () => {
     expect((await server.api('/storage/delete/data/x.csv', { method: 'DELETE' })).status).toBe(404);
   });
 
+  it('pages a listing with start_after', async () => {
+    await using server = await startTestServer();
+    for (const key of ['a/1', 'a/2', 'a/3', 'b/1']) await upload(server, key, key);
+    const keysOf = async (query: string) =>
+      ((await (await server.api(`/storage/list-files?${query}`)).json()) as { key: string }[]).map(
+        (entry) => entry.key,
+      );
+
+    expect(await keysOf('prefix=a/&max_files=2')).toEqual(['a/1', 'a/2']);
+    expect(await keysOf('prefix=a/&max_files=2&start_after=a/2')).toEqual(['a/3']);
+    expect(await keysOf('start_after=a/3')).toEqual(['b/1']);
+  });
+
   it('computes the ETag as the MD5 of the content', async () => {
     await using server = await startTestServer();
     const body = (await (await upload(server, 'hello.txt', 'hello')).json()) as { etag: string };

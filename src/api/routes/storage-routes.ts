@@ -12,6 +12,8 @@ import { resolveByteRange } from '../byte-range.js';
 const listQuery = z.object({
   prefix: z.string().default(''),
   max_files: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** Lists only keys after this one, so a client can page through a large bucket. */
+  start_after: z.string().optional(),
 });
 
 const uploadQuery = z.object({ key: z.string().optional() });
@@ -29,7 +31,8 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
   app.get('/storage/list-files', async (request) => {
     const query = listQuery.parse(request.query);
     const files: ReturnType<typeof describeObject>[] = [];
-    for await (const info of store.list(request.account.bucketName, { prefix: query.prefix })) {
+    const options = { prefix: query.prefix, startAfter: query.start_after };
+    for await (const info of store.list(request.account.bucketName, options)) {
       files.push(describeObject(info));
       if (files.length >= query.max_files) break;
     }

@@ -14,7 +14,9 @@ import {
   writeToStdout,
   type SavedDownload,
 } from '../download-output.js';
+import { downloadFolder } from '../download-folder.js';
 import { formatBytes } from '../format-bytes.js';
+import { listAllObjects, type ListedObject } from '../listed-objects.js';
 import { checkFolderPrefix, checkListPrefix, checkObjectKey, encodeKey } from '../object-keys.js';
 
 interface StoredObject {
@@ -29,13 +31,6 @@ interface StoredObject {
  */
 const UPLOADS_IN_FLIGHT = 4;
 
-interface ListedObject {
-  key: string;
-  size: number;
-  last_modified: string;
-  etag: string;
-}
-
 /** `lyceum storage ...`: list, upload, download and delete objects in the account's bucket. */
 export function registerStorageCommands(program: Command, context: CliContext): void {
   const storage = program.command('storage').description("Work with your account's bucket");
@@ -48,8 +43,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .option('-r, --recursive', 'list every object below the prefix')
     .option('--json', 'print the listing as JSON')
     .action(async (prefix: string, options: { recursive?: boolean; json?: boolean }) => {
-      const query = new URLSearchParams({ prefix: checkListPrefix(prefix), max_files: '100000' });
-      const objects = await context.client().json<ListedObject[]>(`/storage/list-files?${query}`);
+      const objects = await listAllObjects(context, checkListPrefix(prefix));
       const entries = options.recursive ? objects : rollUpFolders(objects, prefix);
       printResult(context, options.json, entries, () => formatListing(entries));
     });
@@ -104,15 +98,29 @@ export function registerStorageCommands(program: Command, context: CliContext): 
 
   storage
     .command('download')
-    .description('Download an object')
-    .argument('<key>', 'the object key')
+    .description('Download an object, or with -r every object under a folder')
+    .argument('<key>', 'the object key, or with -r the folder, such as results/')
     .option(
       '-o, --output <path>',
       "file or existing folder to write to, or - for stdout (default: the key's file name)",
     )
-    .action(async (key: string, options: { output?: string }) => {
-      checkObjectKey(key);
-      const folderAdvice = `"lyceum storage ls ${key}/ -r" lists what is in it.`;
+    .option('-r, --recursive', 'download every object under the folder into the output folder')
+    .action(async (key: string, options: { output?: string; recursive?: boolean }) => {
+      if (options.recursive) {
+        if (options.output === '-') {
+          throw new InvalidInputError('-r writes files into a folder; give -o FOLDER, not -o -.');
+        }
+        const prefix = `${checkFolderPrefix(key).replace(/\/+$/, '')}/`;
+        const folder = options.output ?? prefix.slice(0, -1).split('/').pop()!;
+        process.exitCode = await downloadFolder(context, prefix, folder);
+        return;
+      }
+      checkObjectKey(
+        key,
+        `"lyceum storage download ${key} -r" downloads every object in it, and ` +
+          `"lyceum storage ls ${key} -r" lists them.`,
+      );
+      const folderAdvice = `"lyceum storage download ${key}/ -r" downloads every object in it.`;
       const fetchObject = () =>
         context
           .client()
