@@ -22,12 +22,14 @@ export async function downloadFolder(
     context.stderr.write(`No objects under ${prefix}; "lyceum storage ls" shows what there is.\n`);
     return 1;
   }
+
   const root = resolve(folder);
   const total = objects.reduce((sum, object) => sum + object.size, 0);
   // The progress bar library loads only for transfers, to keep other commands quick to start.
   const { TransferProgress } = await import('./progress.js');
   const progress = new TransferProgress('Downloading', total, context.stderr);
   let saved = 0;
+
   try {
     for (const object of objects) {
       const target = join(root, object.key.slice(prefix.length));
@@ -40,6 +42,7 @@ export async function downloadFolder(
         saved += 1;
         continue;
       }
+
       await mkdir(join(target, '..'), { recursive: true });
       const response = await context.client().request(`/storage/download/${encodeKey(object.key)}`);
       const download = await saveToFile(response, target, (bytes) => progress.advance(bytes));
@@ -60,6 +63,7 @@ export async function downloadFolder(
     );
     throw error;
   }
+
   progress.stop();
   context.stderr.write(
     `Downloaded ${objects.length} file${objects.length === 1 ? '' : 's'} ` +
