@@ -125,7 +125,7 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
 
   it('takes raw sockets from the container', async () => {
     await using server = await startTestServer();
-    const command = 'echo $(( 0x$(awk \'/CapBnd/ {print $2}\' /proc/self/status) & 0x2000 ))';
+    const command = "echo $(( 0x$(awk '/CapBnd/ {print $2}' /proc/self/status) & 0x2000 ))";
     const run = await server.cli(['docker', 'run', BUSYBOX, '--no-s3', '-c', command]);
     expect(run.exitCode).toBe(0);
     expect(run.stdout.trim()).toBe('0');
