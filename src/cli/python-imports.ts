@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 
-// Spaces and tabs only inside a statement, so one match never runs into the next line.
+// Spaces and tabs only inside a statement, so one match never runs into the next line. A
+// statement starts a line or follows a ";", as in `import os; import helper`.
 const IMPORT_LINE =
-  /^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([\w*, \t()]+)|import[ \t]+([\w., \t]+))/gm;
+  /(?:^|;)[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([\w*, \t()]+)|import[ \t]+([\w., \t]+))/gm;
 
 /**
  * Finds the local modules a script imports from its own project, as Lyceum's CLI does: every

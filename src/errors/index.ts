@@ -15,5 +15,5 @@ export {
   EngineUnavailableError,
   CommandNotRunnableError,
   ComposeFileRejectedError,
-  ComposeDependencyFailedError,
+  ComposeStartFailedError,
 } from './lyceum-error.js';

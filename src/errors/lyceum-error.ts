@@ -84,16 +84,16 @@ export class ComposeFileRejectedError extends LyceumError {
 }
 
 /**
- * A Compose service that others depend on failed while the project started: it exited with an
- * error or never became healthy. The run ends as `failed`, with that service's exit code when
- * Compose reports one.
+ * A Compose project could not start because of what its file asks for: a service that others
+ * depend on exited with an error or never became healthy, or a published port is taken. The run
+ * ends as `failed`, with the failed service's exit code when Compose reports one, else 1.
  */
-export class ComposeDependencyFailedError extends LyceumError {
+export class ComposeStartFailedError extends LyceumError {
   override readonly httpStatus = 422;
 
   constructor(
     message: string,
-    readonly returnCode: number | null,
+    readonly returnCode: number,
     options?: ErrorOptions,
   ) {
     super(message, options);

@@ -1,6 +1,6 @@
 import {
   CommandNotRunnableError,
-  ComposeDependencyFailedError,
+  ComposeStartFailedError,
   type LyceumError,
 } from '../errors/index.js';
 
@@ -10,6 +10,15 @@ const NOT_RUNNABLE: [RegExp, 126 | 127][] = [
   [/exec: "[^"]*": (?:stat [^:]*: )?no such file or directory/, 127],
   [/exec: "[^"]*": permission denied/, 126],
 ];
+/** The engine's words when a published port is taken on the host. */
+const PORT_TAKEN =
+  /\S+ failed: port is already allocated|listen \S+ \S+: bind: address already in use/;
+/** Compose's words for the container it was starting (v2), or the service it could not start (v1). */
+const STARTING: [RegExp, string][] = [
+  [/Container (\S+)\s+Starting/g, 'Container'],
+  [/Cannot start service (\S+):/g, 'Service'],
+];
+
 /** Compose's words when a dependency exits with an error, with its exit code: v2, then v1. */
 const DEPENDENCY_EXITED = [
   /service "([^"]+)" didn't complete successfully: exit (\d+)/,
@@ -31,18 +40,28 @@ export function userFaultInUp(output: string, cause: unknown): LyceumError | und
   for (const [pattern, returnCode] of NOT_RUNNABLE) {
     const match = pattern.exec(output);
     if (match !== null) {
+      const starting = startingService(output) ?? 'A service';
       return new CommandNotRunnableError(
-        `A service's command could not be started (${match[0]}); check its command and ` +
+        `${starting} could not start its command (${match[0]}); check its command and ` +
           'entrypoint in the Compose file.',
         returnCode,
         { cause },
       );
     }
   }
+  const port = PORT_TAKEN.exec(output);
+  if (port !== null) {
+    return new ComposeStartFailedError(
+      `A port the file publishes is taken on the server (${port[0]}); choose another host ` +
+        'port in "ports:", or leave the host port out to get a free one.',
+      1,
+      { cause },
+    );
+  }
   const exited = firstMatch(DEPENDENCY_EXITED, output);
   if (exited !== undefined) {
     const name = exited[1]!.startsWith('Container') ? exited[1] : `Service ${exited[1]}`;
-    return new ComposeDependencyFailedError(
+    return new ComposeStartFailedError(
       `${name} exited with code ${exited[2]} before the services that depend on it started.`,
       Number(exited[2]),
       { cause },
@@ -51,10 +70,10 @@ export function userFaultInUp(output: string, cause: unknown): LyceumError | und
   const failed = firstMatch(DEPENDENCY_FAILED, output);
   if (failed !== undefined) {
     const reason = failed[2] === 'is unhealthy' ? 'never became healthy' : failed[2];
-    return new ComposeDependencyFailedError(
+    return new ComposeStartFailedError(
       `Container ${failed[1]} ${reason}, so the services that depend on it did not start; ` +
         'check its healthcheck and output.',
-      null,
+      1,
       { cause },
     );
   }
@@ -65,6 +84,15 @@ function firstMatch(patterns: RegExp[], text: string): RegExpExecArray | undefin
   for (const pattern of patterns) {
     const match = pattern.exec(text);
     if (match !== null) return match;
+  }
+  return undefined;
+}
+
+/** Names the container or service Compose was starting last, as its output names it. */
+function startingService(output: string): string | undefined {
+  for (const [pattern, kind] of STARTING) {
+    const last = [...output.matchAll(pattern)].at(-1);
+    if (last !== undefined) return `${kind} ${last[1]}`;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Account, AccountRegistry } from '../accounts/account-registry.js';
 import {
   CommandNotRunnableError,
-  ComposeDependencyFailedError,
+  ComposeStartFailedError,
   ComposeFileRejectedError,
   LyceumError,
   NotFoundError,
@@ -359,7 +359,7 @@ export class RunManager {
     if (error instanceof ComposeFileRejectedError) {
       return { status: 'failed', returnCode: null, error: message };
     }
-    if (error instanceof ComposeDependencyFailedError) {
+    if (error instanceof ComposeStartFailedError) {
       return { status: 'failed', returnCode: error.returnCode, error: message };
     }
     const known = error instanceof LyceumError;

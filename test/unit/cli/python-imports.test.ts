@@ -43,6 +43,18 @@ describe('findLocalImports', () => {
     expect(Object.keys(findLocalImports(join(root, 'main.py')))).toEqual(['helper.py']);
   });
 
+  it('reads import statements after a semicolon', async () => {
+    await write('main.py', 'import helper; from tools.text import shout\n');
+    await write('helper.py', 'VALUE = 1\n');
+    await write('tools/__init__.py', '');
+    await write('tools/text.py', 'def shout(x):\n    return x\n');
+    expect(Object.keys(findLocalImports(join(root, 'main.py'))).sort()).toEqual([
+      'helper.py',
+      'tools/__init__.py',
+      'tools/text.py',
+    ]);
+  });
+
   it('finds submodules named in from-imports', async () => {
     await write('main.py', 'from pkg import sub\n');
     await write('pkg/__init__.py', '');

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CommandNotRunnableError,
-  ComposeDependencyFailedError,
-} from '../../../src/errors/index.js';
+import { CommandNotRunnableError, ComposeStartFailedError } from '../../../src/errors/index.js';
 import { userFaultInUp } from '../../../src/runs/compose-up-failure.js';
 
 const NOT_FOUND =
@@ -29,15 +26,15 @@ describe('userFaultInUp', () => {
 
   it('passes on the exit code of a failed dependency', () => {
     const error = userFaultInUp('service "db" didn\'t complete successfully: exit 3', undefined);
-    expect(error).toBeInstanceOf(ComposeDependencyFailedError);
-    expect((error as ComposeDependencyFailedError).returnCode).toBe(3);
+    expect(error).toBeInstanceOf(ComposeStartFailedError);
+    expect((error as ComposeStartFailedError).returnCode).toBe(3);
     expect(error?.message).toContain('Service db exited with code 3');
   });
 
   it('reads the exit code of a failed dependency from Compose v1', () => {
     const output = 'ERROR: for main  Container "d2b385a48287" exited with code 3.';
     const error = userFaultInUp(output, undefined);
-    expect((error as ComposeDependencyFailedError).returnCode).toBe(3);
+    expect((error as ComposeStartFailedError).returnCode).toBe(3);
     expect(error?.message).toContain('Container "d2b385a48287" exited with code 3');
   });
 
@@ -51,8 +48,31 @@ describe('userFaultInUp', () => {
   it('names an unhealthy dependency', () => {
     const output = 'dependency failed to start: container lyceum-run-db-1 is unhealthy';
     const error = userFaultInUp(output, undefined);
-    expect((error as ComposeDependencyFailedError).returnCode).toBeNull();
+    expect((error as ComposeStartFailedError).returnCode).toBe(1);
     expect(error?.message).toContain('lyceum-run-db-1 never became healthy');
+  });
+
+  it('names the container Compose v2 was starting', () => {
+    const output = ` Container run-main-1  Created\n Container run-main-1  Starting\n${NOT_FOUND}`;
+    expect(userFaultInUp(output, undefined)?.message).toContain(
+      'Container run-main-1 could not start its command',
+    );
+  });
+
+  it('names the service Compose v1 could not start', () => {
+    const output = `ERROR: for main  Cannot start service main: ${NOT_FOUND}`;
+    expect(userFaultInUp(output, undefined)?.message).toContain(
+      'Service main could not start its command',
+    );
+  });
+
+  it.each([
+    'Bind for 127.0.0.1:28873 failed: port is already allocated',
+    'listen tcp4 0.0.0.0:8000: bind: address already in use',
+  ])('reads a taken port in %j', (output) => {
+    const error = userFaultInUp(output, undefined);
+    expect(error).toBeInstanceOf(ComposeStartFailedError);
+    expect(error?.message).toContain('A port the file publishes is taken on the server');
   });
 
   it('leaves other failures to the server', () => {
