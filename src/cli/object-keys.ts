@@ -10,7 +10,7 @@ export function checkObjectKey(
   key: string,
   folderAdvice = `"lyceum storage ls ${key}" lists the objects in it.`,
 ): string {
-  rejectS3Url(key, 'Key');
+  rejectAwsStyle(key, 'Key');
   if (key.endsWith('/') && key.replace(/\/+$/, '') !== '') {
     throw new InvalidInputError(
       `Key ${JSON.stringify(key)} ends with "/", so it names a folder; give the key of one object. ` +
@@ -22,7 +22,7 @@ export function checkObjectKey(
 
 /** Checks a folder prefix, such as results/, before it goes into a URL. */
 export function checkFolderPrefix(prefix: string): string {
-  rejectS3Url(prefix, 'Folder prefix');
+  rejectAwsStyle(prefix, 'Folder prefix');
   validateFolderPrefix(prefix);
   return prefix;
 }
@@ -32,30 +32,38 @@ export function checkFolderPrefix(prefix: string): string {
  * before the last "/" must be valid folder names.
  */
 export function checkListPrefix(prefix: string): string {
-  rejectS3Url(prefix, 'Prefix');
-  if (prefix.startsWith('/')) {
-    const inside = prefix.replace(/^\/+/, '');
+  if (/^\/+$/.test(prefix)) {
     throw new InvalidInputError(
-      `Prefix ${JSON.stringify(prefix)} starts with "/", but keys do not; ` +
-        (inside === ''
-          ? 'run "lyceum storage ls" to list the whole bucket.'
-          : `give ${JSON.stringify(inside)}.`),
+      `Prefix ${JSON.stringify(prefix)} is not a key; run "lyceum storage ls" to list the whole bucket.`,
     );
   }
+  rejectAwsStyle(prefix, 'Prefix');
   const slash = prefix.lastIndexOf('/');
   if (slash > 0) validateObjectKey(prefix.slice(0, slash));
   return prefix;
 }
 
-/** Rejects an `s3://bucket/path` URL where a key or prefix inside the bucket belongs. */
-function rejectS3Url(value: string, what: string): void {
-  const match = /^s3:\/\/[^/]*\/?(.*)$/i.exec(value);
-  if (match === null) return;
-  const inside = match[1]!;
-  throw new InvalidInputError(
-    `${what} ${JSON.stringify(value)} is an S3 URL; the storage commands work on your own ` +
-      `bucket, so give the path inside it${inside === '' ? '' : `: ${JSON.stringify(inside)}`}.`,
-  );
+/**
+ * Rejects the forms an AWS CLI user may type where a key or prefix inside the bucket belongs: an
+ * `s3://bucket/path` URL, or a path with a leading "/". `what` names the value in the message.
+ */
+export function rejectAwsStyle(value: string, what: string): void {
+  const url = /^s3:\/\/[^/]*\/?(.*)$/i.exec(value);
+  if (url !== null) {
+    const inside = url[1]!;
+    throw new InvalidInputError(
+      `${what} ${JSON.stringify(value)} is an S3 URL; the storage commands work on your own ` +
+        (inside === ''
+          ? 'bucket, so leave the bucket out (no prefix lists or takes all of it).'
+          : `bucket, so give the path inside it: ${JSON.stringify(inside)}.`),
+    );
+  }
+  const inside = value.replace(/^\/+/, '');
+  if (inside !== value && inside !== '') {
+    throw new InvalidInputError(
+      `${what} ${JSON.stringify(value)} starts with "/", but keys do not; give ${JSON.stringify(inside)}.`,
+    );
+  }
 }
 
 /**

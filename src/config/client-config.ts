@@ -46,7 +46,8 @@ export function resolveClientConfig(inputs: ClientConfigInputs): ClientConfig {
       : localServerKey && localServerUrl
         ? [localServerUrl, 'local server']
         : [DEFAULT_BASE_URL, 'default'];
-  const normalisedUrl = baseUrl.replace(/\/+$/, '');
+  // Users paste the API's whole base path at times; the client adds it to every request itself.
+  const normalisedUrl = baseUrl.replace(/\/+$/, '').replace(/\/api\/v2\/external$/, '');
   if (!/^https?:\/\/[^/]/.test(normalisedUrl)) {
     const where =
       baseUrlSource === 'environment' ? 'LYCEUM_API_URL' : 'base_url in the config file';

@@ -156,6 +156,9 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     const status = await waitForStatus(server, id);
     expect(status.status).toBe('failed');
     expect(status.return_code).toBe(3);
+    const abort = await server.cli(['workloads', 'abort', id]);
+    expect(abort.exitCode).toBe(0);
+    expect(abort.stdout).toContain('had already ended as failed; nothing to abort');
   });
 
   it('lets a non-root container user write to the mount', async () => {

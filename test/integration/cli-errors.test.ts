@@ -245,7 +245,7 @@ describe('lyceum CLI errors', () => {
     await server.cli(['storage', 'load', 'x.txt', '--key', 'ds/x.txt']);
     const result = await server.cli(['storage', 'rmdir', 'ds/x.txt']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('Deleted 0 objects under ds/x.txt');
+    expect(result.stdout).toContain('Deleted 0 objects under ds/x.txt/');
     expect(result.stderr).toContain('"ds/x.txt" is an object, not a folder: "lyceum storage rm');
   });
 
@@ -255,6 +255,16 @@ describe('lyceum CLI errors', () => {
     const result = await server.cli(['storage', 'load', join(server.dataDir, 'empty'), '-r']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('No files to upload in');
+  });
+
+  it('checks an S3 URL given as --key before uploading', async () => {
+    await using server = await startTestServer();
+    await mkdir(join(server.dataDir, 'ds'));
+    await writeFile(join(server.dataDir, 'ds', 'a.txt'), 'a');
+    const result = await server.cli(['storage', 'load', 'ds', '-r', '--key', 's3://bucket/x/']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--key "s3://bucket/x/" is an S3 URL');
+    expect(result.stderr).not.toContain('Uploaded');
   });
 
   it('points ls of a leading slash or an S3 URL at the key', async () => {
@@ -435,6 +445,28 @@ describe('lyceum CLI setup errors', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('has no lyceum.db');
     expect(await readdir(server.dataDir)).not.toContain('elsewhere');
+  });
+
+  it('lists keys under a header and in snake case', async () => {
+    await using server = await startTestServer();
+    const dataDir = ['--data-dir', server.dataDir];
+    const table = await server.cli(['accounts', 'keys', 'list', 'default', ...dataDir]);
+    expect(table.stdout.split('\n')[0]).toMatch(/^KEY ID +NAME +CREATED +STATE$/);
+    const json = await server.cli(['accounts', 'keys', 'list', 'default', '--json', ...dataDir]);
+    expect(JSON.parse(json.stdout)[0]).toEqual({
+      key_id: expect.stringMatching(/^key_/),
+      name: expect.any(String),
+      created_at: expect.any(String),
+      revoked_at: null,
+    });
+  });
+
+  it('accepts a URL that ends in the API base path', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'ls'], {
+      env: { LYCEUM_API_URL: `${server.url}/api/v2/external/` },
+    });
+    expect(result.exitCode).toBe(0);
   });
 
   it('lists accounts under a header', async () => {

@@ -418,7 +418,7 @@ describe('storage API', () => {
     const created = await server.cli(['accounts', 'create', 'slow', '--json', ...dataDir]);
     const apiKey = (JSON.parse(created.stdout) as { api_key: string }).api_key;
     const keys = await server.cli(['accounts', 'keys', 'list', 'slow', '--json', ...dataDir]);
-    const [keyInfo] = JSON.parse(keys.stdout) as { id: string }[];
+    const [keyInfo] = JSON.parse(keys.stdout) as { key_id: string }[];
     const boundary = 'slowboundary';
     const multipart =
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.txt"\r\n\r\n` +
@@ -459,7 +459,7 @@ describe('storage API', () => {
     while ((await server.log()).split('incoming request').length < 3) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const revoke = await server.cli(['accounts', 'keys', 'revoke', keyInfo!.id, ...dataDir]);
+    const revoke = await server.cli(['accounts', 'keys', 'revoke', keyInfo!.key_id, ...dataDir]);
     expect(revoke.exitCode).toBe(0);
     for (const { request, body } of sent) request.end(body.slice(5));
     const replies = await Promise.all(sent.map(({ reply }) => reply));

@@ -128,14 +128,20 @@ export function registerAccountsCommands(program: Command, context: CliContext):
     .action(async (name: string, options: { json?: boolean }) => {
       const { db, registry } = await open();
       try {
-        const list = registry.listKeys(name);
+        const list = registry.listKeys(name).map((key) => ({
+          key_id: key.id,
+          name: key.name,
+          created_at: key.createdAt,
+          revoked_at: key.revokedAt,
+        }));
         printResult(context, options.json, list, () =>
-          list
-            .map(
+          [
+            `${'KEY ID'.padEnd(20)}  ${'NAME'.padEnd(12)} ${'CREATED'.padEnd(24)}  STATE`,
+            ...list.map(
               (key) =>
-                `${key.id}  ${key.name.padEnd(12)} ${key.createdAt}  ${key.revokedAt ? `revoked ${key.revokedAt}` : 'active'}`,
-            )
-            .join('\n'),
+                `${key.key_id.padEnd(20)}  ${key.name.padEnd(12)} ${key.created_at.padEnd(24)}  ${key.revoked_at ? `revoked ${key.revoked_at}` : 'active'}`,
+            ),
+          ].join('\n'),
         );
       } finally {
         db.close();

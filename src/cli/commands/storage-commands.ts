@@ -17,7 +17,13 @@ import {
 import { downloadFolder } from '../download-folder.js';
 import { formatBytes } from '../format-bytes.js';
 import { listAllObjects, type ListedObject } from '../listed-objects.js';
-import { checkFolderPrefix, checkListPrefix, checkObjectKey, encodeKey } from '../object-keys.js';
+import {
+  checkFolderPrefix,
+  checkListPrefix,
+  checkObjectKey,
+  encodeKey,
+  rejectAwsStyle,
+} from '../object-keys.js';
 
 interface StoredObject {
   key: string;
@@ -60,6 +66,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
     .option('--json', 'print the stored keys as JSON')
     .action(
       async (path: string, options: { key?: string; recursive?: boolean; json?: boolean }) => {
+        if (options.key !== undefined) rejectAwsStyle(options.key, '--key');
         const { files, skipped } = await filesToUpload(path, options);
         if (skipped.length > 0) context.stderr.write(describeSkipped(skipped));
         if (files.length === 0) {
@@ -192,7 +199,8 @@ export function registerStorageCommands(program: Command, context: CliContext): 
         options.json,
         result,
         () =>
-          `Deleted ${result.deleted_count} object${result.deleted_count === 1 ? '' : 's'} under ${prefix}`,
+          `Deleted ${result.deleted_count} object${result.deleted_count === 1 ? '' : 's'} under ` +
+          `${prefix.replace(/\/+$/, '')}/`,
       );
       // "rmdir data.csv" for an object is the reverse slip of "rm" for a folder.
       const objectKey = prefix.replace(/\/+$/, '');

@@ -50,11 +50,10 @@ export function registerWorkloadsCommands(program: Command, context: CliContext)
             method: 'POST',
           },
         );
-      printResult(
-        context,
-        options.json,
-        result,
-        () => `Run ${result.execution_id} is ${result.status}.`,
+      printResult(context, options.json, result, () =>
+        result.status === 'aborted'
+          ? `Run ${result.execution_id} is aborted.`
+          : `Run ${result.execution_id} had already ended as ${result.status}; nothing to abort.`,
       );
     });
 
@@ -75,7 +74,9 @@ export function registerWorkloadsCommands(program: Command, context: CliContext)
 function parseLimit(text: string): number {
   const limit = Number(text);
   if (!/^\d+$/.test(text) || limit < 1) {
-    throw new InvalidInputError(`--limit ${JSON.stringify(text)} is not a count; give 1 or more.`);
+    throw new InvalidInputError(
+      `-n/--limit ${JSON.stringify(text)} is not a count; give 1 or more.`,
+    );
   }
   return limit;
 }

@@ -70,6 +70,17 @@ describe('S3 URLs', () => {
     expect(() => checkObjectKey('s3://bucket/a.csv')).toThrow('give the path inside it: "a.csv"');
   });
 
+  it('points a key with a leading slash at the key', () => {
+    expect(() => checkObjectKey('/code/app.py')).toThrow(
+      'Key "/code/app.py" starts with "/", but keys do not; give "code/app.py".',
+    );
+    expect(() => checkFolderPrefix('/results')).toThrow('give "results"');
+  });
+
+  it('names no path for a bare bucket URL', () => {
+    expect(() => checkListPrefix('s3://lyceum-default')).toThrow('so leave the bucket out');
+  });
+
   it('rejects a bucket URL as a folder', () => {
     expect(() => checkFolderPrefix('s3://bucket')).toThrow(
       'Folder prefix "s3://bucket" is an S3 URL',
