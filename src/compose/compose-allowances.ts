@@ -8,7 +8,7 @@ export const COMPOSE_ALLOWANCES = {
   bind_mounts: 'folders or files of the host mounted into a service (bind mounts)',
   docker_socket:
     "the Docker engine's socket, or a folder that contains it, mounted into a service, and use_api_socket",
-  privileged: 'privileged: true',
+  privileged: 'privileged: true, a negative oom_score_adj, and oom_kill_disable',
   host_network: 'network_mode: host',
   host_pid: 'pid: host',
   host_ipc: 'ipc: host',
@@ -27,7 +27,7 @@ export const COMPOSE_ALLOWANCES = {
   volume_drivers: 'volumes with a driver other than local, or with driver_opts',
   external_networks:
     'networks declared external or given a name of their own, and network_mode naming a network',
-  network_drivers: 'networks with a driver other than bridge, or with driver_opts',
+  network_drivers: 'networks with a driver other than bridge, or with driver_opts or ipam',
   providers:
     'services with a provider, and top-level models, which Compose carries out by running a program on the server',
   logging_drivers:

@@ -35,6 +35,8 @@ export function findProjectHostAccess(file: Record<string, unknown>): HostAccess
       report(where, `driver: ${String(network.driver)}`, 'network_drivers');
     }
     if (isPresent(network.driver_opts)) report(where, 'driver_opts', 'network_drivers');
+    // A subnet of the file's choice could overlap a network of the host and capture its traffic.
+    if (isPresent(network.ipam)) report(where, 'ipam', 'network_drivers');
   }
   for (const section of ['secrets', 'configs']) {
     for (const [name, entry] of entriesOf(file[section])) {

@@ -79,6 +79,15 @@ export function findServiceHostAccess(
   if (isPresent(service.cgroup_parent)) {
     report(`cgroup_parent: ${String(service.cgroup_parent)}`, 'cgroup_parent');
   }
+  // Below 0, the kernel's OOM killer would take host processes (the server, other runs) first.
+  if (Number(service.oom_score_adj) < 0) {
+    report(`oom_score_adj: ${String(service.oom_score_adj)}`, 'privileged');
+  }
+  if (isTrue(service.oom_kill_disable)) report('oom_kill_disable: true', 'privileged');
+  // Linux ignores it today, but it names a file of the host.
+  const credentialFile = asMapping(service.credential_spec).file;
+  if (isSet(credentialFile))
+    report(`credential_spec.file: ${String(credentialFile)}`, 'host_files');
   const driver = lowerText((service.logging as { driver?: unknown } | null | undefined)?.driver);
   if (!LOCAL_LOGGING_DRIVERS.has(driver)) report(`logging.driver: ${driver}`, 'logging_drivers');
   for (const hook of ['post_start', 'pre_stop']) {

@@ -118,6 +118,13 @@ describe('checkComposeFile', () => {
       ['volumes: ["../../run:/r"]', 'volumes: ../../run:/r', 'docker_socket'],
       ['volumes: ["~/../var/run:/r"]', 'volumes: ~/../var/run:/r', 'docker_socket'],
       ['volumes: ["~..:/r"]', 'volumes: ~..:/r', 'docker_socket'],
+      ['oom_score_adj: -1000', 'oom_score_adj: -1000', 'privileged'],
+      ['oom_kill_disable: true', 'oom_kill_disable: true', 'privileged'],
+      [
+        'credential_spec: {file: /tmp/spec.json}',
+        'credential_spec.file: /tmp/spec.json',
+        'host_files',
+      ],
       [
         'volumes: ["v:/vol"]',
         'volumes: v:/vol (Compose reads a one-letter name before ":" as a Windows drive; give the volume a longer name)',
@@ -199,6 +206,10 @@ describe('checkComposeFile', () => {
       ['networks:\n  n:\n    external: true\n', 'networks.n: external: true [external_networks]'],
       ['networks:\n  n:\n    name: bridge\n', 'networks.n: name: bridge [external_networks]'],
       ['networks:\n  n:\n    driver: macvlan\n', 'networks.n: driver: macvlan [network_drivers]'],
+      [
+        'networks:\n  n:\n    ipam: {config: [{subnet: 10.250.77.0/24}]}\n',
+        'networks.n: ipam [network_drivers]',
+      ],
       ['secrets:\n  s:\n    file: /etc/shadow\n', 'secrets.s: file: /etc/shadow [host_files]'],
       ['configs:\n  c:\n    file: ./c.conf\n', 'configs.c: file: ./c.conf [host_files]'],
       ['include:\n  - other.yml\n', 'include: include: ["other.yml"] [host_files]'],
