@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { NotFoundError } from '../../errors/index.js';
+import type { ObjectRead } from '../../storage/object-store.js';
 import { validateContentKey } from '../../storage/folder-markers.js';
 import { decodeComponent } from '../sigv4/canonical-request.js';
 import { s3Errors } from '../s3-error.js';
@@ -37,19 +38,7 @@ export async function copyObject(
     if (error instanceof NotFoundError) throw s3Errors.noSuchKey(source.key);
     throw error;
   }
-  const condition = evaluateConditions(
-    {
-      'if-match': request.headers['x-amz-copy-source-if-match'],
-      'if-none-match': request.headers['x-amz-copy-source-if-none-match'],
-      'if-modified-since': request.headers['x-amz-copy-source-if-modified-since'],
-      'if-unmodified-since': request.headers['x-amz-copy-source-if-unmodified-since'],
-    },
-    read.info,
-  );
-  if (condition !== undefined) {
-    read.body.destroy();
-    throw s3Errors.preconditionFailed();
-  }
+  checkCopySourceConditions(request, read);
   if (source.key === key && directive === 'COPY') {
     read.body.destroy();
     throw s3Errors.invalidRequest(
@@ -74,7 +63,28 @@ export async function copyObject(
   );
 }
 
-function parseCopySource(header: string): { bucket: string; key: string } {
+/**
+ * Checks the `x-amz-copy-source-if-*` headers against the source object, and throws
+ * PreconditionFailed, closing the source, when one does not hold.
+ */
+export function checkCopySourceConditions(request: S3Request, read: ObjectRead): void {
+  const condition = evaluateConditions(
+    {
+      'if-match': request.headers['x-amz-copy-source-if-match'],
+      'if-none-match': request.headers['x-amz-copy-source-if-none-match'],
+      'if-modified-since': request.headers['x-amz-copy-source-if-modified-since'],
+      'if-unmodified-since': request.headers['x-amz-copy-source-if-unmodified-since'],
+    },
+    read.info,
+  );
+  if (condition !== undefined) {
+    read.body.destroy();
+    throw s3Errors.preconditionFailed();
+  }
+}
+
+/** Reads `x-amz-copy-source`: `bucket/key`, URL-encoded, optionally with a leading `/`. */
+export function parseCopySource(header: string): { bucket: string; key: string } {
   const [withoutVersion, query = ''] = header.split('?') as [string, string?];
   // Only the current version exists, so a copy of a named version cannot be what was asked for.
   if (new URLSearchParams(query).has('versionId')) {

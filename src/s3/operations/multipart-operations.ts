@@ -12,6 +12,7 @@ import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
 import { pageUploads } from './upload-listing.js';
+import { uploadPartCopy } from './upload-part-copy.js';
 import { recheckCredentials, type S3Context } from './object-context.js';
 import { rejectUnkeptFeatures } from './put-object.js';
 
@@ -48,9 +49,6 @@ export async function uploadPart(
   response: ServerResponse,
   context: S3Context,
 ): Promise<void> {
-  if (request.headers['x-amz-copy-source'] !== undefined) {
-    throw s3Errors.notImplemented('UploadPartCopy');
-  }
   const upload = findUpload(request, context);
   const partNumber = Number(request.query.get('partNumber'));
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
@@ -59,6 +57,9 @@ export async function uploadPart(
       'partNumber',
       request.query.get('partNumber'),
     );
+  }
+  if (request.headers['x-amz-copy-source'] !== undefined) {
+    return uploadPartCopy(request, response, context, upload, partNumber);
   }
   const body = checkedBody(request);
   let checksums: Record<string, string> = {};

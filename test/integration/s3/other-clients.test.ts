@@ -170,6 +170,32 @@ describe('S3 endpoint with boto3, the AWS CLI and rclone', () => {
     ).toBe(0);
     expect(await sha256File(copy)).toBe(await sha256File(big));
 
+    // Over the CLI's 8 MiB multipart threshold, a copy inside the bucket uses UploadPartCopy.
+    expect(
+      (
+        await aws(credentials, [
+          's3',
+          'mv',
+          `${bucket}/cli/big.bin`,
+          `${bucket}/cli/moved/big.bin`,
+          '--only-show-errors',
+        ])
+      ).exitCode,
+    ).toBe(0);
+    const moved = join(server.dataDir, 'cli-moved.bin');
+    expect(
+      (
+        await aws(credentials, [
+          's3',
+          'cp',
+          `${bucket}/cli/moved/big.bin`,
+          moved,
+          '--only-show-errors',
+        ])
+      ).exitCode,
+    ).toBe(0);
+    expect(await sha256File(moved)).toBe(await sha256File(big));
+
     const put = await aws(credentials, [
       's3api',
       'put-object',

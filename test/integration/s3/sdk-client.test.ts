@@ -14,6 +14,7 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
+  UploadPartCopyCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
@@ -513,6 +514,66 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     );
     expect(deleted.Deleted?.map((entry) => entry.Key)).toEqual(['src.txt', 'dst.txt', 'none']);
     expect((await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount).toBe(0);
+  });
+
+  it('copies parts from objects and their ranges', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const source = randomBytes(6 * 1024 * 1024);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'source.bin', Body: source }));
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: 'joined.bin' }),
+    );
+
+    const first = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket,
+        Key: 'joined.bin',
+        UploadId,
+        PartNumber: 1,
+        CopySource: `${Bucket}/source.bin`,
+      }),
+    );
+    const second = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket,
+        Key: 'joined.bin',
+        UploadId,
+        PartNumber: 2,
+        CopySource: `${Bucket}/source.bin`,
+        CopySourceRange: 'bytes=10-19',
+      }),
+    );
+    await expect(
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket,
+          Key: 'joined.bin',
+          UploadId,
+          PartNumber: 3,
+          CopySource: `${Bucket}/source.bin`,
+          CopySourceRange: `bytes=0-${source.length}`,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidArgument' });
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: 'joined.bin',
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: first.CopyPartResult!.ETag },
+            { PartNumber: 2, ETag: second.CopyPartResult!.ETag },
+          ],
+        },
+      }),
+    );
+    const joined = await s3.send(new GetObjectCommand({ Bucket, Key: 'joined.bin' }));
+    const bytes = Buffer.from(await joined.Body!.transformToByteArray());
+    expect(bytes.equals(Buffer.concat([source, source.subarray(10, 20)]))).toBe(true);
   });
 
   it('pages through multipart uploads', async () => {
