@@ -12,24 +12,22 @@ export interface OverrideOptions {
 const HEADER = [
   ' Written by lyceum next to the Compose file of the run, which it leaves unchanged.',
   ' It labels every container, keeps Compose from pulling (the server applies the pull policy',
-  ' before Compose starts) and mounts the bucket when the run asked for it, without the MKNOD',
-  ' capability.',
+  ' before Compose starts), takes raw sockets (NET_RAW) from every service, and mounts the',
+  ' bucket when the run asked for it, without the MKNOD capability.',
 ].join('\n');
 
 /** Builds the text of the override file passed to Compose after the user's file. */
 export function buildOverrideFile(options: OverrideOptions): string {
   const { bucket } = options;
+  // Raw sockets could forge traffic on a network that services share. A device node made in the
+  // bucket would be a device on the host, so services that mount it lose MKNOD too.
   const service = {
     labels: options.labels,
     pull_policy: 'never',
-    // A device node made in the bucket would be a device on the host, so services that mount it
-    // lose the MKNOD capability.
+    cap_drop: bucket === undefined ? ['NET_RAW'] : ['NET_RAW', 'MKNOD'],
     ...(bucket === undefined
       ? {}
-      : {
-          volumes: [{ type: 'bind', source: bucket.source, target: bucket.target }],
-          cap_drop: ['MKNOD'],
-        }),
+      : { volumes: [{ type: 'bind', source: bucket.source, target: bucket.target }] }),
   };
   // Each service gets its own copy rather than a YAML alias of the first.
   const document = new Document(

@@ -33,7 +33,8 @@ const BLKIO_DEVICE_KEYS = [
 ];
 /** Logging drivers that keep a service's output on the engine's host, where Docker reads it. */
 const LOCAL_LOGGING_DRIVERS = new Set(['', 'json-file', 'local', 'none']);
-const PLAIN_NETWORK_MODES = new Set(['', 'none', 'bridge', 'default']);
+/** Modes that keep a service in its project. `bridge` is the engine's network, shared by all. */
+const PLAIN_NETWORK_MODES = new Set(['', 'none', 'default']);
 const HOST_NAMESPACES = [
   ['pid', 'host_pid'],
   ['ipc', 'host_ipc'],

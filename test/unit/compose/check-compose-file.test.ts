@@ -119,6 +119,7 @@ describe('checkComposeFile', () => {
       ['volumes: ["~/../var/run:/r"]', 'volumes: ~/../var/run:/r', 'docker_socket'],
       ['volumes: ["~..:/r"]', 'volumes: ~..:/r', 'docker_socket'],
       ['oom_score_adj: -1000', 'oom_score_adj: -1000', 'privileged'],
+      ['network_mode: bridge', 'network_mode: bridge', 'external_networks'],
       ['oom_kill_disable: true', 'oom_kill_disable: true', 'privileged'],
       [
         'credential_spec: {file: /tmp/spec.json}',
@@ -235,7 +236,6 @@ describe('checkComposeFile', () => {
     it.each([
       'privileged: false',
       'privileged: "no"',
-      'network_mode: bridge',
       'network_mode: none',
       'network_mode: "service:app"',
       'ipc: shareable',

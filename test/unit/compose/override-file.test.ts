@@ -9,8 +9,8 @@ describe('buildOverrideFile', () => {
     const text = buildOverrideFile({ services: ['web', 'db'], labels, bucket: undefined });
     expect(parse(text)).toEqual({
       services: {
-        web: { labels, pull_policy: 'never' },
-        db: { labels, pull_policy: 'never' },
+        web: { labels, pull_policy: 'never', cap_drop: ['NET_RAW'] },
+        db: { labels, pull_policy: 'never', cap_drop: ['NET_RAW'] },
       },
     });
   });
@@ -21,8 +21,8 @@ describe('buildOverrideFile', () => {
     const volumes = [{ type: 'bind', source: bucket.source, target: bucket.target }];
     expect(parse(text)).toEqual({
       services: {
-        web: { labels, pull_policy: 'never', volumes, cap_drop: ['MKNOD'] },
-        db: { labels, pull_policy: 'never', volumes, cap_drop: ['MKNOD'] },
+        web: { labels, pull_policy: 'never', volumes, cap_drop: ['NET_RAW', 'MKNOD'] },
+        db: { labels, pull_policy: 'never', volumes, cap_drop: ['NET_RAW', 'MKNOD'] },
       },
     });
   });
