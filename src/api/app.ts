@@ -6,6 +6,10 @@ import { handleError } from './error-handler.js';
 import { registerCredentialRoutes } from './routes/credential-routes.js';
 import { registerExecutionRoutes } from './routes/execution-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
+import { limitConnections } from '../server/connection-limits.js';
+
+/** Open API connections at most, run streams included. */
+const API_CONNECTIONS = 4096;
 
 export const API_PREFIX = '/api/v2/external';
 
@@ -21,6 +25,8 @@ export async function buildApp(
     forceCloseConnections: true,
   });
   app.setErrorHandler(handleError);
+  // Run streams hold connections for hours; this keeps file descriptors for everything else.
+  limitConnections(app.server, { total: API_CONNECTIONS, headersTimeoutMs: 20_000 });
 
   app.get('/health', async () => ({ status: 'ok' }));
 

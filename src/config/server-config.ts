@@ -25,6 +25,8 @@ export interface ServerConfig {
   /** Seconds between the graceful stop signal and the kill when a run is stopped. */
   stopGraceSeconds: number;
   maxUploadBytes: number;
+  /** Run streams (Server-Sent Events) one account may hold open at once. */
+  maxStreamsPerAccount: number;
   /** The region the S3 endpoint reports and hands out with credentials. */
   s3Region: string;
   /** The S3 endpoint URL handed out with credentials; undefined means http://127.0.0.1:S3_PORT. */
@@ -99,6 +101,11 @@ export function resolveServerConfig(
       'LYCEUM_MAX_UPLOAD_BYTES',
       env.LYCEUM_MAX_UPLOAD_BYTES,
       5 * 1024 ** 4,
+    ),
+    maxStreamsPerAccount: parsePositive(
+      'LYCEUM_MAX_STREAMS_PER_ACCOUNT',
+      env.LYCEUM_MAX_STREAMS_PER_ACCOUNT,
+      256,
     ),
     composeVersion,
     composeAllowances: parseComposeAllowances(env.LYCEUM_COMPOSE_ALLOW),

@@ -9,6 +9,7 @@ export {
   InsufficientStorageError,
   RangeNotSatisfiableError,
   ObjectChangedError,
+  TooManyRequestsError,
   PreconditionFailedError,
   RunTimedOutError,
   SystemFailureError,

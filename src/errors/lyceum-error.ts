@@ -50,6 +50,11 @@ export class InsufficientStorageError extends LyceumError {
 }
 
 /** An object's file shrank while it was read, such as a file a run was rewriting; a retry may succeed. */
+/** The caller holds as many of a limited resource as it may, such as open run streams. */
+export class TooManyRequestsError extends LyceumError {
+  override readonly httpStatus = 429;
+}
+
 export class ObjectChangedError extends LyceumError {
   override readonly httpStatus = 503;
 }

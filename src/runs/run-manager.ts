@@ -80,7 +80,18 @@ export class RunManager {
       finishedAt: null,
     };
     this.options.repository.insert(record);
-    const output = await OutputLog.open(this.outputPath(record.id), true);
+    let output: OutputLog;
+    try {
+      output = await OutputLog.open(this.outputPath(record.id), true);
+    } catch (error) {
+      // Without its output file the run cannot go on, and a record left pending would stay so.
+      this.finishRecord(record.id, {
+        status: 'system_failure',
+        returnCode: null,
+        error: `The server could not create the run's output file: ${(error as Error).message}`,
+      });
+      throw error;
+    }
     this.track(record, account, output, (context) => this.runnerFor(record).launch(context));
     return record;
   }

@@ -18,6 +18,12 @@ import { decodeComponent, parseQuery } from './sigv4/canonical-request.js';
 import { verifyRequest, type VerifiedRequest } from './sigv4/verify-request.js';
 import { isSignatureV2, verifyV2Request, type VerifiedV2Request } from './sigv4/verify-v2.js';
 import { renderXml } from './xml.js';
+import { limitConnections } from '../server/connection-limits.js';
+
+/** Far above what S3 clients open (boto3 and the AWS CLI keep 10, rclone a few per transfer). */
+const S3_CONNECTIONS_PER_ADDRESS = 256;
+const S3_CONNECTIONS = 4096;
+const HEADERS_TIMEOUT_MS = 20_000;
 
 export interface S3ServerOptions extends S3Context {
   accounts: AccountRegistry;
@@ -34,6 +40,12 @@ export function createS3Server(options: S3ServerOptions): Server {
   });
   // Large uploads can take long; S3 clients keep their own timeouts.
   server.requestTimeout = 0;
+  // Runs reach this endpoint from their own addresses, so one run's connections are capped.
+  limitConnections(server, {
+    perAddress: S3_CONNECTIONS_PER_ADDRESS,
+    total: S3_CONNECTIONS,
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+  });
   return server;
 }
 

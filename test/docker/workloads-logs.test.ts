@@ -31,6 +31,36 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
     expect(logs.stderr).toBe(follow.stderr);
   });
 
+  it('limits the run streams one account holds open', async () => {
+    await using server = await startTestServer({ env: { LYCEUM_MAX_STREAMS_PER_ACCOUNT: '2' } });
+    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '--no-s3', '-c', 'sleep 30']);
+    const id = start.stdout.trim();
+    const follow = () => {
+      const stop = new AbortController();
+      const response = server.api(`/execution/streaming/${id}`, { signal: stop.signal });
+      return { response, stop };
+    };
+
+    const first = follow();
+    const second = follow();
+    expect((await first.response).status).toBe(200);
+    expect((await second.response).status).toBe(200);
+    const third = await follow().response;
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { detail: string }).detail).toContain(
+      'follows 2 run streams already',
+    );
+
+    first.stop.abort();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const fourth = follow();
+    expect((await fourth.response).status).toBe(200);
+    second.stop.abort();
+    fourth.stop.abort();
+    await server.cli(['workloads', 'abort', id]);
+    await waitForStatus(server, id);
+  });
+
   it('exits with the code of an ended run', async () => {
     await using server = await startTestServer();
     const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'echo partial; exit 4']);

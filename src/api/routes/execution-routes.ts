@@ -5,6 +5,7 @@ import { toComposeRunSpec } from '../compose-start-request.js';
 import { toDockerRunSpec } from '../docker-start-request.js';
 import { toPythonRunSpec } from '../python-start-request.js';
 import { streamRunEvents } from '../run-events.js';
+import { TooManyRequestsError } from '../../errors/index.js';
 
 type IdParams = { id: string };
 
@@ -44,10 +45,27 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
     return startReply(record);
   });
 
+  const streams = new Map<string, number>();
   const stream = async (request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply) => {
     const { id } = request.params;
-    const output = await runs.output(request.account.id, id);
-    await streamRunEvents(reply, output, () => runs.waitForEnd(request.account.id, id));
+    const accountId = request.account.id;
+    const output = await runs.output(accountId, id);
+    const open = streams.get(accountId) ?? 0;
+    // Each stream holds a connection and a file, so one account cannot take them all.
+    if (open >= config.maxStreamsPerAccount) {
+      throw new TooManyRequestsError(
+        `This account follows ${open} run streams already, the most it may ` +
+          '(LYCEUM_MAX_STREAMS_PER_ACCOUNT); close some first.',
+      );
+    }
+    streams.set(accountId, open + 1);
+    try {
+      await streamRunEvents(reply, output, () => runs.waitForEnd(accountId, id));
+    } finally {
+      const left = (streams.get(accountId) ?? 1) - 1;
+      if (left === 0) streams.delete(accountId);
+      else streams.set(accountId, left);
+    }
   };
   app.get<{ Params: IdParams }>('/execution/streaming/:id', stream);
   app.post<{ Params: IdParams }>('/execution/streaming/:id', stream);

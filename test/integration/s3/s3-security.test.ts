@@ -315,6 +315,35 @@ describe('S3 endpoint security', () => {
     expect(list.KeyCount).toBe(0);
   });
 
+  it('caps the connections of one address', async () => {
+    await using server = await startTestServer();
+    const { endpoint } = await issueCredentials(server);
+    const { hostname, port } = new URL(endpoint);
+    const { connect } = await import('node:net');
+    const open = () =>
+      new Promise<import('node:net').Socket>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => resolve(socket));
+        socket.on('error', reject);
+      });
+    const sockets = [];
+    try {
+      for (let index = 0; index < 256; index++) sockets.push(await open());
+      const extra = await open();
+      sockets.push(extra);
+      const closed = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 3_000);
+        extra.once('close', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      expect(closed).toBe(true);
+      expect(sockets[0]!.destroyed).toBe(false);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
   it('rejects a path with a malformed escape', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);

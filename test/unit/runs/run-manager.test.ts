@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -157,6 +157,17 @@ describe('RunManager', () => {
     expect(done.startedAt).not.toBeNull();
     expect(done.finishedAt).not.toBeNull();
     expect(runner.finishes).toBe(1);
+  });
+
+  it('fails a run whose output file cannot be made', async () => {
+    await rm(outputDir, { recursive: true });
+    // A file in place of the output folder makes every output file fail to open.
+    await writeFile(outputDir, 'not a folder');
+    await expect(manager.start(account, spec, 'job.py')).rejects.toThrow();
+    const [record] = manager.list(account.id);
+    expect(record?.status).toBe('system_failure');
+    expect(record?.error).toContain("could not create the run's output file");
+    expect(runner.launches).toHaveLength(0);
   });
 
   it('marks a non-zero exit as failed', async () => {

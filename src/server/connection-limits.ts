@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Limits on the connections one HTTP listener holds. */
+export interface ConnectionLimits {
+  /** Open connections from one address at most; more are closed as they arrive. */
+  perAddress?: number;
+  /** Open connections in all at most, so the process keeps file descriptors for its own work. */
+  total: number;
+  /** Time a client has to send a request's headers, against connections held open without one. */
+  headersTimeoutMs: number;
+}
+
+/**
+ * Applies `limits` to `server`, so that one client, such as a run that opens thousands of
+ * connections to the S3 endpoint, cannot use up the file descriptors every account needs.
+ */
+export function limitConnections(server: Server, limits: ConnectionLimits): void {
+  server.maxConnections = limits.total;
+  server.headersTimeout = limits.headersTimeoutMs;
+  const { perAddress } = limits;
+  if (perAddress === undefined) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = open.get(address) ?? 0;
+    if (count >= perAddress) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
