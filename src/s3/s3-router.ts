@@ -46,6 +46,25 @@ const UNSUPPORTED_BUCKET_RESOURCES = [
   'intelligent-tiering',
 ];
 
+/**
+ * Object sub-resources this server does not keep. Each must be refused by name: without the
+ * check, a request for one would fall through to the plain operation, as a `DELETE ?tagging` to
+ * DeleteObject or a `PUT ?retention` to PutObject, which would delete or overwrite the object.
+ */
+const UNSUPPORTED_OBJECT_RESOURCES = [
+  'acl',
+  'tagging',
+  'retention',
+  'legal-hold',
+  'attributes',
+  'torrent',
+  'restore',
+  'select',
+  'select-type',
+  'object-lock',
+  'renameObject',
+];
+
 /** Picks the S3 operation from the method, the path and the query sub-resources. */
 export async function routeS3Request(
   request: S3Request,
@@ -77,6 +96,7 @@ export async function routeS3Request(
           query.get('list-type') === '2' ? 2 : 1,
         );
       case 'PUT':
+        if (query.has('versioning')) throw s3Errors.notImplemented('Bucket versioning');
         return createBucket(request, response);
       case 'POST':
         if (query.has('delete')) return deleteObjects(request, response, context);
@@ -88,18 +108,19 @@ export async function routeS3Request(
     }
   }
 
+  const unsupported = UNSUPPORTED_OBJECT_RESOURCES.find((name) => query.has(name));
+  if (unsupported !== undefined) {
+    throw s3Errors.notImplemented(`The object ${unsupported} sub-resource`);
+  }
+  rejectVersionId(query.get('versionId'));
   switch (method) {
     case 'GET':
       if (query.has('uploadId')) return listParts(request, response, context);
-      if (query.has('acl') || query.has('tagging'))
-        throw s3Errors.notImplemented('Object sub-resources');
       return getObject(request, response, context.store);
     case 'HEAD':
       return getObject(request, response, context.store);
     case 'PUT':
       if (query.has('uploadId')) return uploadPart(request, response, context);
-      if (query.has('acl') || query.has('tagging'))
-        throw s3Errors.notImplemented('Object sub-resources');
       if (request.headers['x-amz-copy-source'] !== undefined)
         return copyObject(request, response, context);
       return putObject(request, response, context);
@@ -113,4 +134,13 @@ export async function routeS3Request(
     default:
       throw s3Errors.methodNotAllowed();
   }
+}
+
+/**
+ * Rejects a version id other than `null`, the id S3 gives objects of an unversioned bucket. This
+ * bucket keeps only the current version, so any other version does not exist.
+ */
+export function rejectVersionId(versionId: string | undefined): void {
+  if (versionId === undefined || versionId === 'null') return;
+  throw s3Errors.invalidArgument('Invalid version id specified', 'versionId', versionId);
 }

@@ -29,7 +29,7 @@ export async function deleteObjects(
 ): Promise<void> {
   const text = await readSmallBody(request);
   const root = parseXml(text, 'Delete');
-  const objects = (root.Object as { Key?: unknown }[] | undefined) ?? [];
+  const objects = (root.Object as { Key?: unknown; VersionId?: unknown }[] | undefined) ?? [];
   if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw s3Errors.malformedXml();
   const quiet =
     String(root.Quiet ?? 'false')
@@ -41,6 +41,16 @@ export async function deleteObjects(
   for (const object of objects) {
     if (typeof object.Key !== 'string') throw s3Errors.malformedXml();
     const key = object.Key;
+    // Only the current version exists, whose id is "null"; another version is not found.
+    const versionId = typeof object.VersionId === 'string' ? object.VersionId.trim() : 'null';
+    if (versionId !== 'null') {
+      errors.push({
+        Key: key,
+        Code: 'NoSuchVersion',
+        Message: 'The specified version does not exist.',
+      });
+      continue;
+    }
     try {
       await context.store.delete(request.bucket!, key);
       deleted.push({ Key: key });

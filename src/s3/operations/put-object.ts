@@ -36,6 +36,16 @@ export async function putObject(
   send(response, request, 200, { etag: `"${info.etag}"`, ...checksums });
 }
 
+/** Canned ACLs that say what every object here is anyway: private to its account. */
+const KEPT_ACLS = new Set(['private', 'bucket-owner-full-control', 'bucket-owner-read']);
+const GRANT_HEADERS = [
+  'x-amz-grant-read',
+  'x-amz-grant-write',
+  'x-amz-grant-read-acp',
+  'x-amz-grant-write-acp',
+  'x-amz-grant-full-control',
+];
+
 /**
  * Rejects the parts of a write request that this server would not carry out: object tags, Object Lock,
  * and server-side encryption with the client's own key (SSE-C) or with KMS. Accepting them would
@@ -43,6 +53,19 @@ export async function putObject(
  * as the bucket's disk is the server's to protect.
  */
 export function rejectUnkeptFeatures(request: S3Request): void {
+  const acl = request.headers['x-amz-acl']?.trim().toLowerCase();
+  if (acl !== undefined && !KEPT_ACLS.has(acl)) {
+    throw s3Errors.notImplemented(`The canned ACL "${acl}"; objects are private to the account`);
+  }
+  const grant = GRANT_HEADERS.find((name) => request.headers[name] !== undefined);
+  if (grant !== undefined) throw s3Errors.notImplemented(`Access grants (${grant})`);
+  const storageClass = request.headers['x-amz-storage-class']?.trim().toUpperCase();
+  if (storageClass !== undefined && storageClass !== 'STANDARD') {
+    throw s3Errors.notImplemented(`The storage class ${storageClass}`);
+  }
+  if (request.headers['x-amz-website-redirect-location'] !== undefined) {
+    throw s3Errors.notImplemented('Website redirects');
+  }
   if (request.headers['x-amz-tagging'] !== undefined) {
     throw s3Errors.notImplemented('Object tagging');
   }

@@ -14,6 +14,11 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
+  PutBucketVersioningCommand,
+  GetObjectAttributesCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
+  DeleteObjectTaggingCommand,
   UploadPartCopyCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
@@ -514,6 +519,52 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     );
     expect(deleted.Deleted?.map((entry) => entry.Key)).toEqual(['src.txt', 'dst.txt', 'none']);
     expect((await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount).toBe(0);
+  });
+
+  it('refuses sub-resources and versions instead of touching the object', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const Key = 'kept.txt';
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'kept' }));
+    const refused = [
+      new DeleteObjectTaggingCommand({ Bucket, Key }),
+      new PutObjectRetentionCommand({
+        Bucket,
+        Key,
+        Retention: { Mode: 'GOVERNANCE', RetainUntilDate: new Date(Date.now() + 86_400_000) },
+      }),
+      new PutObjectLegalHoldCommand({ Bucket, Key, LegalHold: { Status: 'ON' } }),
+      new GetObjectAttributesCommand({ Bucket, Key, ObjectAttributes: ['ETag'] }),
+      new PutBucketVersioningCommand({
+        Bucket,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+      new PutObjectCommand({ Bucket, Key: 'public.txt', Body: 'x', ACL: 'public-read' }),
+      new PutObjectCommand({ Bucket, Key: 'cold.txt', Body: 'x', StorageClass: 'GLACIER' }),
+    ];
+    for (const command of refused) {
+      await expect(s3.send(command as PutObjectCommand)).rejects.toMatchObject({
+        name: 'NotImplemented',
+      });
+    }
+    for (const command of [
+      new GetObjectCommand({ Bucket, Key, VersionId: 'abc' }),
+      new DeleteObjectCommand({ Bucket, Key, VersionId: 'abc' }),
+    ]) {
+      await expect(s3.send(command as GetObjectCommand)).rejects.toMatchObject({
+        name: 'InvalidArgument',
+      });
+    }
+    const deleted = await s3.send(
+      new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key, VersionId: 'abc' }] } }),
+    );
+    expect(deleted.Errors?.map((error) => error.Code)).toEqual(['NoSuchVersion']);
+
+    const kept = await s3.send(new GetObjectCommand({ Bucket, Key, VersionId: 'null' }));
+    expect(await kept.Body!.transformToString()).toBe('kept');
+    expect(readdirSync(server.bucketDir)).toEqual([Key]);
   });
 
   it('copies parts from objects and their ranges', async () => {
