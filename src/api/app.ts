@@ -26,7 +26,12 @@ export async function buildApp(
   });
   app.setErrorHandler(handleError);
   // Run streams hold connections for hours; this keeps file descriptors for everything else.
-  limitConnections(app.server, { total: API_CONNECTIONS, headersTimeoutMs: 20_000 });
+  // A run stream writes a keepalive every 15 s, so only dead connections reach the idle timeout.
+  limitConnections(app.server, {
+    total: API_CONNECTIONS,
+    headersTimeoutMs: 20_000,
+    idleTimeoutMs: 120_000,
+  });
 
   app.get('/health', async () => ({ status: 'ok' }));
 

@@ -24,6 +24,8 @@ import { limitConnections } from '../server/connection-limits.js';
 const S3_CONNECTIONS_PER_ADDRESS = 256;
 const S3_CONNECTIONS = 4096;
 const HEADERS_TIMEOUT_MS = 20_000;
+/** A connection that neither sends nor takes a byte for this long is closed, mid-request too. */
+const IDLE_TIMEOUT_MS = 120_000;
 
 export interface S3ServerOptions extends S3Context {
   accounts: AccountRegistry;
@@ -45,6 +47,7 @@ export function createS3Server(options: S3ServerOptions): Server {
     perAddress: S3_CONNECTIONS_PER_ADDRESS,
     total: S3_CONNECTIONS,
     headersTimeoutMs: HEADERS_TIMEOUT_MS,
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
   });
   return server;
 }
@@ -99,11 +102,27 @@ async function handle(
     await routeS3Request(request, response, options);
     log.debug({ status: response.statusCode }, 'S3 request');
   } catch (error) {
+    if (clientWentAway(raw, error)) {
+      // A client that disconnects mid-request is common and no fault of the server's.
+      log.info({ code: (error as NodeJS.ErrnoException).code }, 'S3 client closed the connection');
+      response.destroy();
+      return;
+    }
     const s3Error = toS3Error(error, key);
     if (s3Error.httpStatus >= 500) log.error({ err: error }, 'S3 request failed');
     else log.info({ code: s3Error.code, status: s3Error.httpStatus }, 'S3 request rejected');
     sendError(raw, response, requestId, rawPath, s3Error);
   }
+}
+
+/** Error codes of a request whose client closed the connection before it was done. */
+const CLIENT_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** Tells whether the request failed because its client disconnected. */
+function clientWentAway(raw: IncomingMessage, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined && CLIENT_GONE_CODES.has(code)) return true;
+  return raw.destroyed && !raw.complete;
 }
 
 function sendError(

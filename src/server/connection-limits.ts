@@ -9,6 +9,11 @@ export interface ConnectionLimits {
   total: number;
   /** Time a client has to send a request's headers, against connections held open without one. */
   headersTimeoutMs: number;
+  /**
+   * Time a connection may pass without a byte in either direction, as a body that stops
+   * arriving, before it is closed. Omitted, connections may idle for ever.
+   */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -18,6 +23,7 @@ export interface ConnectionLimits {
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
   server.maxConnections = limits.total;
   server.headersTimeout = limits.headersTimeoutMs;
+  if (limits.idleTimeoutMs !== undefined) server.timeout = limits.idleTimeoutMs;
   const { perAddress } = limits;
   if (perAddress === undefined) return;
   const open = new Map<string, number>();

@@ -6,6 +6,8 @@ import { scopeString, signString, type CredentialScope } from './signing-key.js'
 
 const EMPTY_SHA256 = sha256Hex('');
 const MAX_LINE_BYTES = 4096;
+/** The trailing headers of one body at most; clients send one checksum and a signature. */
+const MAX_TRAILER_BYTES = 16 * 1024;
 
 /** The signing context that chunk signatures chain from. */
 export interface ChunkSigning {
@@ -32,6 +34,7 @@ export class AwsChunkedDecoder extends Transform {
   private previousSignature: string;
   private trailerText = '';
   private trailerSignature: string | undefined;
+  private trailerBytes = 0;
 
   constructor(
     private readonly signing: ChunkSigning | undefined,
@@ -149,6 +152,12 @@ export class AwsChunkedDecoder extends Transform {
 
   /** Reads trailing headers after the last chunk; an empty line ends the body. */
   private handleTrailer(line: string): void {
+    this.trailerBytes += line.length + 2;
+    if (this.trailerBytes > MAX_TRAILER_BYTES) {
+      throw s3Errors.invalidRequest(
+        `The trailing headers are longer than ${MAX_TRAILER_BYTES} bytes.`,
+      );
+    }
     if (line === '') {
       this.verifyTrailerSignature();
       this.state = 'done';

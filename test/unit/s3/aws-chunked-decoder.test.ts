@@ -96,4 +96,13 @@ describe('AwsChunkedDecoder', () => {
       code: 'InvalidRequest',
     });
   });
+
+  it('rejects trailing headers past their limit', async () => {
+    const flood = Array.from({ length: 10 }, (_, index) => `x-${index}:${'a'.repeat(3000)}\r\n`);
+    const body = Buffer.from(`5\r\nhello\r\n0\r\n${flood.join('')}\r\n`);
+    await expect(decode(new AwsChunkedDecoder(undefined, true), body)).rejects.toMatchObject({
+      code: 'InvalidRequest',
+      message: 'The trailing headers are longer than 16384 bytes.',
+    });
+  });
 });

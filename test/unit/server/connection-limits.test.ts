@@ -34,7 +34,11 @@ describe('limitConnections', () => {
   });
 
   async function listen(limits: Parameters<typeof limitConnections>[1]): Promise<number> {
-    server = createServer((_request, response) => response.end('ok'));
+    // Like an upload, a request is answered once its whole body has arrived.
+    server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.end('ok'));
+    });
     limitConnections(server, limits);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return (server.address() as AddressInfo).port;
@@ -57,6 +61,14 @@ describe('limitConnections', () => {
     const second = await open(port);
     sockets.push(second);
     expect(await closedWithin(second, 300)).toBe(false);
+  });
+
+  it('closes a request whose body stops arriving', async () => {
+    const port = await listen({ total: 100, headersTimeoutMs: 20_000, idleTimeoutMs: 200 });
+    const socket = await open(port);
+    sockets.push(socket);
+    socket.write('PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc');
+    expect(await closedWithin(socket, 3_000)).toBe(true);
   });
 
   it('sets the total and the headers timeout', async () => {
