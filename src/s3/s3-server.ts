@@ -9,6 +9,7 @@ import {
   InvalidInputError,
   NotFoundError,
   PayloadTooLargeError,
+  TooManyRequestsError,
 } from '../errors/index.js';
 import type { S3Context } from './operations/object-context.js';
 import { routeS3Request } from './s3-router.js';
@@ -165,6 +166,8 @@ function toS3Error(error: unknown, key: string | undefined): S3Error {
   if (error instanceof ConflictError) return s3Errors.invalidArgument(error.message, 'key', key);
   if (error instanceof PreconditionFailedError) return s3Errors.preconditionFailed();
   if (error instanceof PayloadTooLargeError) return s3Errors.entityTooLarge();
+  // A limit on what the caller holds; a retry would meet it again, so no SlowDown.
+  if (error instanceof TooManyRequestsError) return s3Errors.invalidRequest(error.message);
   if (error instanceof ObjectChangedError)
     return new S3Error('ServiceUnavailable', 503, error.message);
   if (error instanceof InsufficientStorageError) {

@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { SqliteDatabase } from '../db/database.js';
-import { PayloadTooLargeError } from '../errors/index.js';
+import { PayloadTooLargeError, TooManyRequestsError } from '../errors/index.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import { writeStagedFile } from './staged-file.js';
@@ -28,6 +28,9 @@ export interface UploadedPart {
   etag: string;
   lastModified: string;
 }
+
+/** Uploads in progress one bucket may have, which also bounds the work of listing them. */
+const MAX_UPLOADS_PER_BUCKET = 10_000;
 
 /** An upload that was completed or aborted while a request for it waited. */
 export class UploadGoneError extends Error {
@@ -81,6 +84,7 @@ export class MultipartUploads {
     private readonly partsDir: string,
     private readonly stagingDir: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly maxUploadsPerBucket = MAX_UPLOADS_PER_BUCKET,
   ) {}
 
   async init(): Promise<void> {
@@ -95,6 +99,17 @@ export class MultipartUploads {
       userMetadata?: Record<string, string> | undefined;
     },
   ): Promise<MultipartUpload> {
+    const inProgress = this.db
+      .prepare<[string], { count: number }>(
+        'SELECT COUNT(*) AS count FROM multipart_uploads WHERE bucket = ?',
+      )
+      .get(bucket)!.count;
+    if (inProgress >= this.maxUploadsPerBucket) {
+      throw new TooManyRequestsError(
+        `The bucket has ${inProgress} multipart uploads in progress, the most it may; complete ` +
+          'or abort some first ("rclone backend cleanup", "aws s3api abort-multipart-upload").',
+      );
+    }
     const upload: MultipartUpload = {
       uploadId: randomBytes(24).toString('base64url'),
       bucket,
@@ -145,6 +160,7 @@ export class MultipartUploads {
     return this.locks.run(upload.uploadId, async () => {
       try {
         if (!this.exists(upload.uploadId)) throw new UploadGoneError(upload.uploadId);
+        this.checkHeldBytes(upload.uploadId, partNumber, staged.size, options.maxBytes);
         await options.verify?.();
         await rename(staged.path, this.partPath(upload.uploadId, partNumber));
       } catch (error) {
@@ -192,12 +208,13 @@ export class MultipartUploads {
       }));
   }
 
+  /** Returns the bucket's uploads in progress whose keys start with `prefix`, by key and age. */
   listUploads(bucket: string, prefix = ''): MultipartUpload[] {
     return this.db
-      .prepare<[string], UploadRow>(
-        'SELECT * FROM multipart_uploads WHERE bucket = ? ORDER BY key, created_at',
+      .prepare<[string, string, string], UploadRow>(
+        'SELECT * FROM multipart_uploads WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key, created_at',
       )
-      .all(bucket)
+      .all(bucket, prefix, `${prefix}\u{10FFFF}`)
       .map(toUpload)
       .filter((upload) => upload.key.startsWith(prefix));
   }
@@ -287,6 +304,30 @@ export class MultipartUploads {
         highWaterMark: 1024 * 1024,
       });
       for await (const chunk of stream) yield chunk as Buffer;
+    }
+  }
+
+  /**
+   * Throws PayloadTooLargeError when the upload's parts, with this one in place of an earlier part
+   * of its number, would hold more than `maxBytes`, the most one object may have.
+   */
+  private checkHeldBytes(
+    uploadId: string,
+    partNumber: number,
+    size: number,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): void {
+    const others = this.db
+      .prepare<[string, number], { total: number | null }>(
+        'SELECT SUM(size) AS total FROM multipart_parts WHERE upload_id = ? AND part_number != ?',
+      )
+      .get(uploadId, partNumber)!.total;
+    const held = (others ?? 0) + size;
+    if (held > maxBytes) {
+      throw new PayloadTooLargeError(
+        `The upload's parts would hold ${held} bytes, over the server's limit of ${maxBytes} ` +
+          'bytes for one object; split the data into several objects.',
+      );
     }
   }
 

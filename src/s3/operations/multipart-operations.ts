@@ -193,7 +193,10 @@ export async function listMultipartUploads(
     uploadIdMarker: query.get('upload-id-marker') ?? '',
     maxUploads: parseMaxUploads(query.get('max-uploads')),
   };
-  const page = pageUploads(context.uploads.listUploads(request.bucket!), pageRequest);
+  const page = pageUploads(
+    context.uploads.listUploads(request.bucket!, pageRequest.prefix),
+    pageRequest,
+  );
   const body: Record<string, unknown> = {
     Bucket: request.bucket,
     KeyMarker: encode(pageRequest.keyMarker),

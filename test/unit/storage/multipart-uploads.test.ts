@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
 import { DirectoryStore } from '../../../src/storage/directory-store.js';
 import { MetadataIndex } from '../../../src/storage/metadata-index.js';
-import { PayloadTooLargeError } from '../../../src/errors/index.js';
+import { PayloadTooLargeError, TooManyRequestsError } from '../../../src/errors/index.js';
 import {
   MultipartUploads,
   PartListError,
@@ -18,11 +18,12 @@ describe('MultipartUploads', () => {
   let db: SqliteDatabase;
   let now: Date;
   let uploads: MultipartUploads;
+  let store: DirectoryStore;
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'lyceum-multipart-'));
     db = openDatabase(':memory:');
-    const store = new DirectoryStore({
+    store = new DirectoryStore({
       bucketsDir: join(root, 'buckets'),
       stagingDir: join(root, 'staging'),
       metadata: new MetadataIndex(db),
@@ -114,6 +115,41 @@ describe('MultipartUploads', () => {
     await expect(
       uploads.putPart(upload, 1, Readable.from([Buffer.alloc(2048)]), { maxBytes: 1024 }),
     ).rejects.toBeInstanceOf(PayloadTooLargeError);
+  });
+
+  it('rejects parts that together hold more than the size limit', async () => {
+    const upload = await uploads.create('bucket', 'held.bin', {});
+    const maxBytes = 3000;
+    await uploads.putPart(upload, 1, Readable.from([Buffer.alloc(2000)]), { maxBytes });
+    await expect(
+      uploads.putPart(upload, 2, Readable.from([Buffer.alloc(2000)]), { maxBytes }),
+    ).rejects.toThrow("The upload's parts would hold 4000 bytes");
+    // A part stored again replaces the earlier one of its number, whose size no longer counts.
+    await uploads.putPart(upload, 1, Readable.from([Buffer.alloc(2500)]), { maxBytes });
+    expect(uploads.listParts(upload.uploadId).map((part) => part.size)).toEqual([2500]);
+    expect(await readdir(join(root, 'staging'))).toEqual([]);
+  });
+
+  it('limits the uploads in progress of one bucket', async () => {
+    const limited = new MultipartUploads(
+      db,
+      store,
+      join(root, 'parts'),
+      join(root, 'staging'),
+      () => now,
+      2,
+    );
+    await limited.create('bucket', 'one.bin', {});
+    await limited.create('bucket', 'two.bin', {});
+    await expect(limited.create('bucket', 'three.bin', {})).rejects.toBeInstanceOf(
+      TooManyRequestsError,
+    );
+  });
+
+  it('lists uploads under a prefix only', async () => {
+    await uploads.create('bucket', 'a/1.bin', {});
+    await uploads.create('bucket', 'b/1.bin', {});
+    expect(uploads.listUploads('bucket', 'a/').map((upload) => upload.key)).toEqual(['a/1.bin']);
   });
 
   it('rejects a completion over the size limit', async () => {
