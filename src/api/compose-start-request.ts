@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { callbackUrls } from './callback-urls.js';
+import { boundedString, FIELD_LIMITS } from './field-limits.js';
 import { checkComposeFile } from '../compose/check-compose-file.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
@@ -9,14 +10,15 @@ import { resolveTimeout } from './docker-start-request.js';
 
 /** The body of `POST /execution/compose/start`, with Lyceum's field names. */
 export const composeStartBody = z.object({
-  compose_file_code: z.string().refine((text) => text.trim() !== '', {
-    message: 'the text of a Compose file is required',
-  }),
+  compose_file_code: boundedString('compose_file_code', FIELD_LIMITS.composeFileBytes).refine(
+    (text) => text.trim() !== '',
+    { message: 'the text of a Compose file is required' },
+  ),
   enable_s3_mount: z.boolean().nullish(),
   s3_mount_path: z.string().nullish(),
   timeout: z.number().nullish(),
-  execution_type: z.string().nullish(),
-  file_name: z.string().nullish(),
+  execution_type: boundedString('execution_type', FIELD_LIMITS.typeBytes).nullish(),
+  file_name: boundedString('file_name', FIELD_LIMITS.nameBytes).nullish(),
   user_callback_urls: callbackUrls,
   pull_policy: z.enum(PULL_POLICIES as [string, ...string[]]).nullish(),
   // Not in Lyceum's API: the service whose exit ends the run.

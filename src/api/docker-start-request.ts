@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { callbackUrls } from './callback-urls.js';
+import { boundedString, boundedStringList, FIELD_LIMITS } from './field-limits.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
 import { UnprocessableInputError } from '../errors/index.js';
@@ -29,11 +30,25 @@ export function validateImageReference(image: string, field: string): string {
 /** The body of `POST /execution/image/start`, with Lyceum's field names. */
 export const dockerStartBody = z.object({
   docker_image_ref: z.string().trim().min(1, 'an image reference is required, such as python:3.12'),
-  docker_run_cmd: z.array(z.string()).nullish(),
-  docker_run_env: z.union([z.string(), z.record(z.string(), z.string())]).nullish(),
+  docker_run_cmd: boundedStringList('docker_run_cmd', FIELD_LIMITS.processBytes).nullish(),
+  docker_run_env: z
+    .union([
+      boundedString('docker_run_env', FIELD_LIMITS.processBytes),
+      z
+        .record(z.string(), z.string())
+        .refine(
+          (env) =>
+            Object.entries(env).reduce(
+              (sum, [key, value]) => sum + Buffer.byteLength(`${key}=${value}`) + 1,
+              0,
+            ) <= FIELD_LIMITS.processBytes,
+          { message: `docker_run_env is longer than ${FIELD_LIMITS.processBytes} bytes in all` },
+        ),
+    ])
+    .nullish(),
   timeout: z.number().nullish(),
-  execution_type: z.string().nullish(),
-  file_name: z.string().nullish(),
+  execution_type: boundedString('execution_type', FIELD_LIMITS.typeBytes).nullish(),
+  file_name: boundedString('file_name', FIELD_LIMITS.nameBytes).nullish(),
   enable_s3_mount: z.boolean().nullish(),
   s3_mount_path: z.string().nullish(),
   user_callback_urls: callbackUrls,

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { callbackUrls } from './callback-urls.js';
+import { boundedString, boundedStringList, FIELD_LIMITS } from './field-limits.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
 import { UnprocessableInputError } from '../errors/index.js';
@@ -19,15 +20,18 @@ const QUOTED_PATH_CHARACTERS = 80;
 /** The body of `POST /execution/streaming/start`, with Lyceum's field names and two extensions. */
 export const pythonStartBody = z.object({
   code: z.string(),
-  requirements_content: z.string().nullish(),
+  requirements_content: boundedString(
+    'requirements_content',
+    FIELD_LIMITS.requirementsBytes,
+  ).nullish(),
   import_files: z.union([z.string(), z.record(z.string(), z.string())]).nullish(),
-  file_name: z.string().nullish(),
+  file_name: boundedString('file_name', FIELD_LIMITS.nameBytes).nullish(),
   timeout: z.number().nullish(),
-  execution_type: z.string().nullish(),
+  execution_type: boundedString('execution_type', FIELD_LIMITS.typeBytes).nullish(),
   user_callback_urls: callbackUrls,
   /** Not in Lyceum's API: the image to run in, and the arguments for sys.argv. */
   image: z.string().trim().min(1).nullish(),
-  args: z.array(z.string()).nullish(),
+  args: boundedStringList('args', FIELD_LIMITS.processBytes).nullish(),
   pull_policy: z.enum(PULL_POLICIES as [string, ...string[]]).nullish(),
 });
 

@@ -15,7 +15,7 @@ import { LABEL_RUN_ID, LABEL_SERVER } from './labels.js';
 import { OutputLog } from './output-log.js';
 import { notifyCallbacks } from './run-callbacks.js';
 import { isTerminal, type RunRecord, type RunSpec, type RunStatus } from './run-record.js';
-import type { RunRepository } from './run-repository.js';
+import type { RunRepository, RunSummary } from './run-repository.js';
 import {
   NEVER_STARTED_MESSAGE,
   type LaunchContext,
@@ -109,6 +109,11 @@ export class RunManager {
 
   list(accountId: string): RunRecord[] {
     return this.options.repository.listForAccount(accountId);
+  }
+
+  /** Summaries of the account's runs, newest first, for listings. */
+  listSummaries(accountId: string): RunSummary[] {
+    return this.options.repository.listSummaries(accountId);
   }
 
   /** Returns the run's output log: live while it runs, read-only afterwards. */

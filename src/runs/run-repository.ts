@@ -15,6 +15,34 @@ interface RunRow {
   finished_at: string | null;
 }
 
+/** What a listing shows of a run: its record without the spec, but for the image and type. */
+export interface RunSummary {
+  id: string;
+  kind: RunRecord['kind'];
+  status: RunStatus;
+  fileName: string | null;
+  /** The image of a Docker or Python run, null for Compose runs. */
+  image: string | null;
+  executionType: string | null;
+  returnCode: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+interface SummaryRow {
+  id: string;
+  kind: string;
+  status: string;
+  file_name: string | null;
+  image: string | null;
+  execution_type: string | null;
+  return_code: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 /** Run records in SQLite. Every read by id is scoped to an account, so one account never reads another's runs. */
 export class RunRepository {
   constructor(private readonly db: SqliteDatabase) {}
@@ -39,6 +67,33 @@ export class RunRepository {
   findById(id: string): RunRecord | undefined {
     const row = this.db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?').get(id);
     return row === undefined ? undefined : fromRow(row);
+  }
+
+  /**
+   * Returns summaries of the account's newest runs, newest first. SQLite reads the two fields
+   * of each spec it needs, so a listing costs little however large the specs are.
+   */
+  listSummaries(accountId: string, limit = 1000): RunSummary[] {
+    return this.db
+      .prepare<[string, number], SummaryRow>(
+        `SELECT id, kind, status, file_name, return_code, created_at, started_at, finished_at,
+           json_extract(spec, '$.image') AS image,
+           json_extract(spec, '$.executionType') AS execution_type
+         FROM runs WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(accountId, limit)
+      .map((row) => ({
+        id: row.id,
+        kind: row.kind as RunRecord['kind'],
+        status: row.status as RunStatus,
+        fileName: row.file_name,
+        image: row.image,
+        executionType: row.execution_type,
+        returnCode: row.return_code,
+        createdAt: row.created_at,
+        startedAt: row.started_at,
+        finishedAt: row.finished_at,
+      }));
   }
 
   listForAccount(accountId: string, limit = 1000): RunRecord[] {

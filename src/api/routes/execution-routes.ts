@@ -90,17 +90,17 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
   });
 
   app.get('/workloads/list', async (request) =>
-    runs.list(request.account.id).map((record) => ({
-      execution_id: record.id,
-      status: record.status,
-      file_name: record.fileName,
-      execution_kind: record.kind,
-      execution_type: record.spec.executionType,
-      image: 'image' in record.spec ? record.spec.image : null,
-      created_at: record.createdAt,
-      started_at: record.startedAt,
-      finished_at: record.finishedAt,
-      return_code: record.returnCode,
+    runs.listSummaries(request.account.id).map((run) => ({
+      execution_id: run.id,
+      status: run.status,
+      file_name: run.fileName,
+      execution_kind: run.kind,
+      execution_type: run.executionType,
+      image: run.image,
+      created_at: run.createdAt,
+      started_at: run.startedAt,
+      finished_at: run.finishedAt,
+      return_code: run.returnCode,
     })),
   );
 

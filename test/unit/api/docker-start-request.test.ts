@@ -112,6 +112,11 @@ describe('toDockerRunSpec', () => {
     ['callback with a password', { user_callback_urls: ['http://alice:secret@127.0.0.1/cb'] }],
     ['callback with a user name', { user_callback_urls: ['https://alice@hooks.example/cb'] }],
     ['11 callbacks', { user_callback_urls: Array(11).fill('http://127.0.0.1:9/cb') }],
+    ['a command over 1 MiB', { docker_run_cmd: Array(3).fill('a'.repeat(400_000)) }],
+    ['variables over 1 MiB', { docker_run_env: { A: 'a'.repeat(1_100_000) } }],
+    ['variable lines over 1 MiB', { docker_run_env: `A=${'a'.repeat(1_100_000)}` }],
+    ['a long file_name', { file_name: 'f'.repeat(256) }],
+    ['a long execution_type', { execution_type: 'g'.repeat(65) }],
   ])('rejects %s', (_case, fields) => {
     expect(() => toDockerRunSpec({ docker_image_ref: 'alpine', ...fields }, config)).toThrow(
       ZodError,

@@ -39,7 +39,7 @@ describe('toPythonRunSpec', () => {
     [{ code: 'x', import_files: { [`${'d/'.repeat(40)}a.py`]: '' } }, 'is too long'],
     [{ code: 'x', import_files: { [`${'x'.repeat(1100)}.py`]: '' } }, 'is too long'],
     [{ code: 'x', import_files: { [`p/${'x'.repeat(256)}.py`]: '' } }, 'is too long'],
-    [{ code: 'x', file_name: `${'x'.repeat(1100)}.py` }, '... (1103 characters)'],
+    [{ code: 'x', import_files: { [`${'x'.repeat(1100)}.py`]: '' } }, '... (1103 characters)'],
   ])('rejects %j', (body, words) => {
     expect(() => toPythonRunSpec(body, config)).toThrow(UnprocessableInputError);
     expect(() => toPythonRunSpec(body, config)).toThrow(words);
