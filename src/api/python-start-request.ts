@@ -12,7 +12,9 @@ const MAX_SOURCE_BYTES = 10 * 1024 * 1024;
 /** Limits on the files of a run, far above what a project imports, so packing them stays quick. */
 const MAX_IMPORT_FILES = 1000;
 const MAX_PATH_BYTES = 1024;
-const MAX_PATH_SEGMENTS = 32;
+const MAX_PATH_SEGMENTS = 16;
+/** Folders of all import paths together at most: each is an entry the server packs. */
+const MAX_IMPORT_FOLDERS = 1000;
 const MAX_SEGMENT_BYTES = 255;
 /** Characters of a rejected path quoted in an error message. */
 const QUOTED_PATH_CHARACTERS = 80;
@@ -101,6 +103,19 @@ function parseImportFiles(
       );
     }
     checked[validateSourcePath(path, 'import_files')] = text;
+  }
+  const folders = new Set<string>();
+  for (const path of Object.keys(checked)) {
+    const segments = path.split('/');
+    for (let depth = 1; depth < segments.length; depth++) {
+      folders.add(segments.slice(0, depth).join('/'));
+    }
+  }
+  if (folders.size > MAX_IMPORT_FOLDERS) {
+    throw new UnprocessableInputError(
+      `import_files spans ${folders.size} folders, over the limit of ${MAX_IMPORT_FOLDERS}; ` +
+        'send the modules the script imports, and put other files in the bucket.',
+    );
   }
   return checked;
 }

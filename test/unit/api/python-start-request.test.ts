@@ -36,7 +36,7 @@ describe('toPythonRunSpec', () => {
     [{ code: 'x', file_name: 'a/./b.py' }, 'is invalid'],
     [{ code: 'x', image: 'Bad Image' }, 'not a valid image reference'],
     [{ code: 'x', timeout: 0 }, '1 to 86400'],
-    [{ code: 'x', import_files: { [`${'d/'.repeat(40)}a.py`]: '' } }, 'is too long'],
+    [{ code: 'x', import_files: { [`${'d/'.repeat(16)}a.py`]: '' } }, 'is too long'],
     [{ code: 'x', import_files: { [`${'x'.repeat(1100)}.py`]: '' } }, 'is too long'],
     [{ code: 'x', import_files: { [`p/${'x'.repeat(256)}.py`]: '' } }, 'is too long'],
     [{ code: 'x', import_files: { [`${'x'.repeat(1100)}.py`]: '' } }, '... (1103 characters)'],
@@ -51,5 +51,13 @@ describe('toPythonRunSpec', () => {
     );
     const body = { code: 'x', import_files: files };
     expect(() => toPythonRunSpec(body, config)).toThrow('1001 files, over the limit of 1000');
+  });
+
+  it('rejects import files across more than 1000 folders', () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 101 }, (_, index) => [`p${index}/${'d/'.repeat(9)}m.py`, '']),
+    );
+    const body = { code: 'x', import_files: files };
+    expect(() => toPythonRunSpec(body, config)).toThrow('spans 1010 folders');
   });
 });
