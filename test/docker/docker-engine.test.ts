@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { DockerEngine } from '../../src/runs/docker-engine.js';
+import { dockerAvailable } from './support/docker-available.js';
+
+describe.skipIf(!dockerAvailable)('DockerEngine', () => {
+  it('makes an isolated network without traffic between containers', async () => {
+    const engine = new DockerEngine();
+    const network = `lyceum-test-${randomBytes(4).toString('hex')}`;
+    try {
+      await engine.ensureIsolatedNetwork(network);
+      await engine.ensureIsolatedNetwork(network);
+      const inspected = await execa('docker', [
+        'network',
+        'inspect',
+        '--format',
+        '{{index .Options "com.docker.network.bridge.enable_icc"}}',
+        network,
+      ]);
+      expect(inspected.stdout.trim()).toBe('false');
+    } finally {
+      await execa('docker', ['network', 'rm', network], { reject: false });
+    }
+  });
+});
