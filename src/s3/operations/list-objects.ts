@@ -3,6 +3,7 @@ import type { ObjectInfo, ObjectStore } from '../../storage/object-store.js';
 import { s3Errors } from '../s3-error.js';
 import { send, type S3Request } from '../s3-request.js';
 import { renderXml } from '../xml.js';
+import { keyEncodingOf } from './key-encoding.js';
 
 const MAX_KEYS_LIMIT = 1000;
 
@@ -58,17 +59,8 @@ export async function listObjects(
   const query = request.query;
   const prefix = query.get('prefix') ?? '';
   const delimiter = query.get('delimiter') ?? '';
-  const encodeUrl = query.get('encoding-type') === 'url';
-  if (query.has('encoding-type') && !encodeUrl) {
-    throw s3Errors.invalidArgument(
-      'Invalid Encoding Method specified in Request',
-      'encoding-type',
-      query.get('encoding-type'),
-    );
-  }
+  const { encodeUrl, encode } = keyEncodingOf(query);
   const maxKeys = parseMaxKeys(query.get('max-keys'));
-  const encode = (value: string) =>
-    encodeUrl ? encodeURIComponent(value).replace(/%2F/g, '/') : value;
 
   let after: string | undefined;
   const body: Record<string, unknown> = { Name: request.bucket, Prefix: encode(prefix) };

@@ -15,6 +15,7 @@ import { pageUploads } from './upload-listing.js';
 import { uploadPartCopy } from './upload-part-copy.js';
 import { recheckCredentials, type S3Context } from './object-context.js';
 import { rejectUnkeptFeatures } from './put-object.js';
+import { keyEncodingOf } from './key-encoding.js';
 
 /** Uploads listed on one page of ListMultipartUploads at most, as S3 lists. */
 const MAX_UPLOADS_PER_PAGE = 1000;
@@ -176,16 +177,7 @@ export async function listMultipartUploads(
   context: S3Context,
 ): Promise<void> {
   const query = request.query;
-  const encodeUrl = query.get('encoding-type') === 'url';
-  if (query.has('encoding-type') && !encodeUrl) {
-    throw s3Errors.invalidArgument(
-      'Invalid Encoding Method specified in Request',
-      'encoding-type',
-      query.get('encoding-type'),
-    );
-  }
-  const encode = (value: string) =>
-    encodeUrl ? encodeURIComponent(value).replace(/%2F/g, '/') : value;
+  const { encodeUrl, encode } = keyEncodingOf(query);
   const pageRequest = {
     prefix: query.get('prefix') ?? '',
     delimiter: query.get('delimiter') ?? '',
