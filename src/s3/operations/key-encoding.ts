@@ -1,6 +1,6 @@
 import { s3Errors } from '../s3-error.js';
 
-/** How a listing writes keys: as they are, or URL-encoded for `encoding-type=url`. */
+/** The way a listing writes keys: as they are, or URL-encoded for `encoding-type=url`. */
 export interface KeyEncoding {
   encodeUrl: boolean;
   encode(value: string): string;
