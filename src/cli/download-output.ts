@@ -8,7 +8,7 @@ import { isConnectionLost } from './api-client.js';
 import { DownloadFile } from './download-file.js';
 
 /** The signals that stop a download into a file, which then removes its partial file. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** The outcome of a download into a file. */
 export interface SavedDownload {

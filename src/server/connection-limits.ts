@@ -3,8 +3,15 @@ import type { Socket } from 'node:net';
 
 /** Limits on the connections one HTTP listener holds. */
 export interface ConnectionLimits {
-  /** Open connections from one address at most; more are closed as they arrive. */
+  /**
+   * Open connections from one address at most; more are closed as they arrive.
+   */
   perAddress?: number;
+  /**
+   * Leaves loopback addresses to the total, since every client on the server's machine shares
+   * them. True unless set.
+   */
+  exemptLoopback?: boolean;
   /** Open connections in all at most, so the process keeps file descriptors for its own work. */
   total: number;
   /** Time a client has to send a request's headers, against connections held open without one. */
@@ -29,6 +36,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
+    if (limits.exemptLoopback !== false && isLoopback(address)) return;
     const count = open.get(address) ?? 0;
     if (count >= perAddress) {
       socket.destroy();
@@ -41,4 +49,8 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
       else open.set(address, left);
     });
   });
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }

@@ -1,11 +1,12 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { resolveServerConfig } from '../../src/config/server-config.js';
 import { startServer } from '../../src/server/start-server.js';
-import { startTestServer } from '../docker/support/test-server.js';
+import { CLI, startTestServer } from '../docker/support/test-server.js';
 
 describe('lyceum CLI errors', () => {
   it('names a missing local file', async () => {
@@ -237,6 +238,75 @@ describe('lyceum CLI errors', () => {
     const toStdout = await server.cli(['storage', 'download', 'runs/', '-r', '-o', '-']);
     expect(toStdout.exitCode).toBe(2);
     expect(toStdout.stderr).toContain('-r writes files into a folder');
+  });
+
+  it('stops a folder download on SIGINT after whole files only', async () => {
+    await using server = await startTestServer();
+    const folder = join(server.dataDir, 'many');
+    await mkdir(folder);
+    for (let index = 0; index < 400; index++) {
+      await writeFile(join(folder, `f${String(index).padStart(3, '0')}.txt`), `file ${index}`);
+    }
+    expect((await server.cli(['storage', 'load', folder, '-r', '--key', 'many'])).exitCode).toBe(0);
+    const output = join(server.dataDir, 'out');
+    const child = execa('node', [CLI, 'storage', 'download', 'many', '-r', '-o', output], {
+      reject: false,
+      env: { LYCEUM_API_URL: server.url, LYCEUM_API_KEY: server.apiKey },
+    });
+    // The signal goes once some files are there, while the others still download.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const present = await readdir(output).catch(() => []);
+      if (present.length >= 5) break;
+      if (Date.now() > deadline) throw new Error('The download wrote no files within 30 s.');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill('SIGINT');
+    const result = await child;
+
+    expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).toMatch(/Stopped on SIGINT after \d+ of 400 files/);
+    const left = await readdir(output);
+    expect(left.length).toBeLessThan(400);
+    expect(left.filter((name) => name.endsWith('.lyceum-part'))).toEqual([]);
+    for (const name of left) {
+      expect(await readFile(join(output, name), 'utf8')).toBe(`file ${Number(name.slice(1, 4))}`);
+    }
+  });
+
+  it('downloads the whole bucket with -r, and explains what it cannot', async () => {
+    await using server = await startTestServer();
+    await writeFile(join(server.dataDir, 'x.txt'), 'x');
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'a/x.txt']);
+    await server.cli(['storage', 'load', 'x.txt', '--key', 'top.txt']);
+    const whole = join(server.dataDir, 'whole');
+
+    const result = await server.cli(['storage', 'download', '/', '-r', '-o', whole]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('Downloaded 2 files (2 B) under the bucket');
+    expect(await readFile(join(whole, 'a', 'x.txt'), 'utf8')).toBe('x');
+    const noFolder = await server.cli(['storage', 'download', '/', '-r']);
+    expect(noFolder.exitCode).toBe(2);
+    expect(noFolder.stderr).toContain('the whole bucket needs a folder to write into');
+
+    const object = await server.cli(['storage', 'download', 'top.txt', '-r']);
+    expect(object.exitCode).toBe(1);
+    expect(object.stderr).toContain(
+      '"top.txt" is an object, not a folder: download it without -r.',
+    );
+
+    await writeFile(join(server.dataDir, 'afile'), 'in the way');
+    const blocked = await server.cli([
+      'storage',
+      'download',
+      'a/',
+      '-r',
+      '-o',
+      join(server.dataDir, 'afile'),
+    ]);
+    expect(blocked.exitCode).toBe(2);
+    expect(blocked.stderr).toContain("a local file and folder stood in each other's way");
+    expect(blocked.stderr).not.toContain('Unexpected error');
   });
 
   it('points rmdir of an object at rm', async () => {

@@ -106,7 +106,7 @@ export function registerStorageCommands(program: Command, context: CliContext): 
   storage
     .command('download')
     .description('Download an object, or with -r every object under a folder')
-    .argument('<key>', 'the object key, or with -r the folder, such as results/')
+    .argument('<key>', 'the object key, or with -r the folder, such as results/ (/ for all)')
     .option(
       '-o, --output <path>',
       "file or existing folder to write to, or - for stdout (default: the key's file name)",
@@ -117,7 +117,14 @@ export function registerStorageCommands(program: Command, context: CliContext): 
         if (options.output === '-') {
           throw new InvalidInputError('-r writes files into a folder; give -o FOLDER, not -o -.');
         }
-        const prefix = `${checkFolderPrefix(key).replace(/\/+$/, '')}/`;
+        // "/" or "" names the whole bucket, which has no name of its own to make a folder of.
+        const wholeBucket = /^\/*$/.test(key);
+        if (wholeBucket && options.output === undefined) {
+          throw new InvalidInputError(
+            'Downloading the whole bucket needs a folder to write into; give -o FOLDER.',
+          );
+        }
+        const prefix = wholeBucket ? '' : `${checkFolderPrefix(key).replace(/\/+$/, '')}/`;
         const folder = options.output ?? prefix.slice(0, -1).split('/').pop()!;
         process.exitCode = await downloadFolder(context, prefix, folder);
         return;

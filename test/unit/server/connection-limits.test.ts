@@ -45,7 +45,12 @@ describe('limitConnections', () => {
   }
 
   it('closes connections past the limit of one address', async () => {
-    const port = await listen({ perAddress: 2, total: 100, headersTimeoutMs: 20_000 });
+    const port = await listen({
+      perAddress: 2,
+      exemptLoopback: false,
+      total: 100,
+      headersTimeoutMs: 20_000,
+    });
     sockets.push(await open(port), await open(port));
     const third = await open(port);
     sockets.push(third);
@@ -53,8 +58,21 @@ describe('limitConnections', () => {
     expect(await closedWithin(sockets[0]!, 200)).toBe(false);
   });
 
-  it('counts a closed connection out again', async () => {
+  it('leaves loopback connections to the total', async () => {
     const port = await listen({ perAddress: 1, total: 100, headersTimeoutMs: 20_000 });
+    sockets.push(await open(port));
+    const second = await open(port);
+    sockets.push(second);
+    expect(await closedWithin(second, 300)).toBe(false);
+  });
+
+  it('counts a closed connection out again', async () => {
+    const port = await listen({
+      perAddress: 1,
+      exemptLoopback: false,
+      total: 100,
+      headersTimeoutMs: 20_000,
+    });
     const first = await open(port);
     first.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
