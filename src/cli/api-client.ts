@@ -49,7 +49,13 @@ export class ApiClient {
    * success; otherwise reads the error and throws it. The caller consumes the stream.
    */
   async request(path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
-    const { baseUrl, apiKey } = this.config;
+    const { baseUrl, apiKey, unusedLocalServerUrl } = this.config;
+    if (apiKey === undefined && unusedLocalServerUrl !== undefined) {
+      throw new UnauthorizedError(
+        `No API key configured for ${baseUrl}. The local server in LYCEUM_DATA_DIR listens at ` +
+          `${unusedLocalServerUrl}; point LYCEUM_API_URL there, or log in with a key for ${baseUrl}.`,
+      );
+    }
     if (apiKey === undefined) {
       throw new UnauthorizedError(
         `No API key configured for ${baseUrl}; run "lyceum auth login --api-key lk_...", ` +

@@ -20,6 +20,11 @@ export interface ClientConfig {
   apiKey: string | undefined;
   baseUrlSource: ConfigSource;
   apiKeySource: ConfigSource;
+  /**
+   * The URL of the server whose data directory the CLI found, when its key is not used because
+   * the CLI points elsewhere; a message can then name the right URL.
+   */
+  unusedLocalServerUrl?: string | undefined;
 }
 
 export interface ClientConfigInputs {
@@ -65,7 +70,9 @@ export function resolveClientConfig(inputs: ClientConfigInputs): ClientConfig {
   } else if (localServerKey && talksToLocalServer(normalisedUrl, baseUrlSource, localServerUrl)) {
     [apiKey, apiKeySource] = [localServerKey, 'local server'];
   }
-  return { baseUrl: normalisedUrl, apiKey, baseUrlSource, apiKeySource };
+  const unusedLocalServerUrl =
+    apiKey === undefined && localServerKey !== undefined ? localServerUrl : undefined;
+  return { baseUrl: normalisedUrl, apiKey, baseUrlSource, apiKeySource, unusedLocalServerUrl };
 }
 
 /** True when the CLI's URL is the local server's, so that server's key may be used. */

@@ -382,6 +382,33 @@ describe('lyceum CLI errors', () => {
     expect(result.stderr).not.toContain('<?xml');
   });
 
+  it('names the local server when the URL points elsewhere without a key', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'ls'], {
+      env: {
+        LYCEUM_API_URL: 'http://127.0.0.1:9',
+        LYCEUM_API_KEY: '',
+        LYCEUM_DATA_DIR: server.dataDir,
+      },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`The local server in LYCEUM_DATA_DIR listens at ${server.url}`);
+
+    const status = await server.cli(['auth', 'status', '--json'], {
+      env: {
+        LYCEUM_API_URL: 'http://127.0.0.1:9',
+        LYCEUM_API_KEY: '',
+        LYCEUM_DATA_DIR: server.dataDir,
+      },
+    });
+    expect(status.exitCode).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      api_key: null,
+      accepted: null,
+      problem: `no key configured for http://127.0.0.1:9; the local server listens at ${server.url}`,
+    });
+  });
+
   it('explains an unreachable server', async () => {
     await using server = await startTestServer();
     const result = await server.cli(['storage', 'ls'], {

@@ -65,7 +65,12 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       const config = loadClientConfig(context.env);
       let accepted: boolean | undefined;
       let problem: string | undefined;
-      if (config.apiKey !== undefined) {
+      if (config.apiKey === undefined) {
+        problem =
+          config.unusedLocalServerUrl === undefined
+            ? 'no key configured; run "lyceum auth login --api-key lk_..."'
+            : `no key configured for ${config.baseUrl}; the local server listens at ${config.unusedLocalServerUrl}`;
+      } else {
         try {
           await new ApiClient(config).send('/storage/list-files?max_files=1');
           accepted = true;
@@ -88,7 +93,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
           status.api_key === null
             ? 'API key: none'
             : `API key: ${status.api_key} (from ${status.api_key_source})`,
-          `Status:  ${accepted === true ? 'accepted by the server' : accepted === false ? `not accepted: ${problem}` : 'no key configured; run "lyceum auth login --api-key lk_..."'}`,
+          `Status:  ${accepted === true ? 'accepted by the server' : accepted === false ? `not accepted: ${problem}` : problem}`,
         ].join('\n'),
       );
       if (accepted !== true) process.exitCode = 1;

@@ -29,6 +29,17 @@ describe('resolveClientConfig', () => {
     });
   });
 
+  it('names the local server whose key goes unused', () => {
+    const config = resolveClientConfig({
+      env: { LYCEUM_API_URL: 'http://127.0.0.1:8791' },
+      configFile: undefined,
+      localServerKey: 'lk_local',
+      localServerUrl: 'http://127.0.0.1:8790',
+    });
+    expect(config.apiKey).toBeUndefined();
+    expect(config.unusedLocalServerUrl).toBe('http://127.0.0.1:8790');
+  });
+
   it('exports the default URL', () => {
     expect(DEFAULT_BASE_URL).toBe('http://127.0.0.1:8790');
   });
