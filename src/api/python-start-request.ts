@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { callbackUrls } from './callback-urls.js';
 import { boundedString, boundedStringList, FIELD_LIMITS } from './field-limits.js';
+import { parentFolders } from '../runs/workspace-archive.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { PULL_POLICIES } from '../config/server-config.js';
 import { UnprocessableInputError } from '../errors/index.js';
@@ -104,13 +105,7 @@ function parseImportFiles(
     }
     checked[validateSourcePath(path, 'import_files')] = text;
   }
-  const folders = new Set<string>();
-  for (const path of Object.keys(checked)) {
-    const segments = path.split('/');
-    for (let depth = 1; depth < segments.length; depth++) {
-      folders.add(segments.slice(0, depth).join('/'));
-    }
-  }
+  const folders = parentFolders(Object.keys(checked));
   if (folders.size > MAX_IMPORT_FOLDERS) {
     throw new UnprocessableInputError(
       `import_files spans ${folders.size} folders, over the limit of ${MAX_IMPORT_FOLDERS}; ` +

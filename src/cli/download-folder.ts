@@ -4,7 +4,7 @@ import { InvalidInputError } from '../errors/index.js';
 import type { CliContext } from './cli-context.js';
 import { saveToFile, signalExitCode, STOP_SIGNALS } from './download-output.js';
 import { formatBytes } from './format-bytes.js';
-import { listAllObjects } from './listed-objects.js';
+import { listAllObjects, objectExists } from './listed-objects.js';
 import { encodeKey } from './object-keys.js';
 
 /** Codes of local file system errors where a file and a folder stand in each other's way. */
@@ -89,9 +89,7 @@ export async function downloadFolder(
 /** Says that nothing is under `prefix`, and whether its name is an object to download without -r. */
 async function nothingUnder(context: CliContext, prefix: string): Promise<string> {
   const key = prefix.replace(/\/$/, '');
-  const query = new URLSearchParams({ prefix: key, max_files: '1' });
-  const [first] = await context.client().json<{ key: string }[]>(`/storage/list-files?${query}`);
-  if (key !== '' && first?.key === key) {
+  if (await objectExists(context, key)) {
     return `"${key}" is an object, not a folder: download it without -r.\n`;
   }
   return `No objects under ${prefix === '' ? 'the bucket' : prefix}; "lyceum storage ls" shows what there is.\n`;

@@ -26,3 +26,11 @@ export async function listAllObjects(context: CliContext, prefix: string): Promi
     if (page.length < PAGE_SIZE) return objects;
   }
 }
+
+/** Tells whether an object with exactly this key exists. */
+export async function objectExists(context: CliContext, key: string): Promise<boolean> {
+  if (key === '') return false;
+  const query = new URLSearchParams({ prefix: key, max_files: '1' });
+  const [first] = await context.client().json<ListedObject[]>(`/storage/list-files?${query}`);
+  return first?.key === key;
+}

@@ -14,13 +14,7 @@ export async function buildArchive(files: Record<string, string>): Promise<Buffe
     archive.on('error', reject);
   });
 
-  const folders = new Set<string>();
-  for (const path of Object.keys(files)) {
-    const segments = path.split('/');
-    for (let depth = 1; depth < segments.length; depth++)
-      folders.add(segments.slice(0, depth).join('/'));
-  }
-  for (const folder of [...folders].sort()) {
+  for (const folder of [...parentFolders(Object.keys(files))].sort()) {
     archive.entry({ name: `${folder}/`, type: 'directory', mode: 0o777 });
   }
   for (const [path, content] of Object.entries(files)) {
@@ -29,4 +23,16 @@ export async function buildArchive(files: Record<string, string>): Promise<Buffe
   archive.finalize();
   await ended;
   return Buffer.concat(chunks);
+}
+
+/** Returns every folder that contains one of `paths`, which are relative and use "/". */
+export function parentFolders(paths: Iterable<string>): Set<string> {
+  const folders = new Set<string>();
+  for (const path of paths) {
+    const segments = path.split('/');
+    for (let depth = 1; depth < segments.length; depth++) {
+      folders.add(segments.slice(0, depth).join('/'));
+    }
+  }
+  return folders;
 }

@@ -16,7 +16,7 @@ import {
 } from '../download-output.js';
 import { downloadFolder } from '../download-folder.js';
 import { formatBytes } from '../format-bytes.js';
-import { listAllObjects, type ListedObject } from '../listed-objects.js';
+import { listAllObjects, objectExists, type ListedObject } from '../listed-objects.js';
 import {
   checkFolderPrefix,
   checkListPrefix,
@@ -234,16 +234,6 @@ async function rethrowForFolder(
   const inside = await context.client().json<unknown[]>(`/storage/list-files?${query.toString()}`);
   if (inside.length === 0) throw error;
   throw new ApiError(404, `${error.message} "${key}/" is a folder: ${advice}`);
-}
-
-/** Tells whether an object with exactly this key exists. */
-async function objectExists(context: CliContext, key: string): Promise<boolean> {
-  if (key === '') return false;
-  const query = new URLSearchParams({ prefix: key, max_files: '1' });
-  const found = await context
-    .client()
-    .json<{ key: string }[]>(`/storage/list-files?${query.toString()}`);
-  return found[0]?.key === key;
 }
 
 interface LocalFile {
