@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * Sizes of start request fields at most. A run's request is stored with it and read back by
- * every status call, so no field may be much larger than any real use needs. The kernel takes at
- * most 128 KiB per argument or variable of a process, and about 2 MiB for all of them.
+ * every status call, so no field may be much larger than any real use needs. Linux takes at most
+ * 128 KiB per argument or variable of a process (MAX_ARG_STRLEN with 4 KiB pages).
  */
 export const FIELD_LIMITS = {
   /** `file_name`: a name, as a file system takes it. */

@@ -7,7 +7,7 @@ import { formatBytes } from './format-bytes.js';
 import { listAllObjects, objectExists } from './listed-objects.js';
 import { encodeKey } from './object-keys.js';
 
-/** Codes of local file system errors where a file and a folder stand in each other's way. */
+/** Codes of local file system errors where a file is in the place of a folder, or the reverse. */
 const IN_THE_WAY_CODES = new Set(['ENOTDIR', 'EISDIR', 'EEXIST']);
 
 /**
@@ -32,8 +32,8 @@ export async function downloadFolder(
   // The progress bar library loads only for transfers, to keep other commands quick to start.
   const { TransferProgress } = await import('./progress.js');
   const progress = new TransferProgress('Downloading', total, context.stderr);
-  // Held for the whole download, so a signal between two files stops it too, after the last
-  // whole file, instead of ending the process at once or going unnoticed.
+  // Registered for the whole download, so a signal between two files also stops it after the
+  // last whole file, instead of ending the process at once or going unnoticed.
   let stopSignal: NodeJS.Signals | undefined;
   const onSignal = (received: NodeJS.Signals) => {
     stopSignal ??= received;
@@ -86,7 +86,7 @@ export async function downloadFolder(
   return 0;
 }
 
-/** Says that nothing is under `prefix`, and whether its name is an object to download without -r. */
+/** Returns the message for an empty `prefix`, which names an object of that name if there is one. */
 async function nothingUnder(context: CliContext, prefix: string): Promise<string> {
   const key = prefix.replace(/\/$/, '');
   if (await objectExists(context, key)) {

@@ -45,14 +45,14 @@ export function checkListPrefix(prefix: string): string {
 
 /**
  * Rejects the forms an AWS CLI user may type where a key or prefix inside the bucket belongs: an
- * `s3://bucket/path` URL, or a path with a leading "/". `what` names the value in the message.
+ * `s3://bucket/path` URL, or a path with a leading "/". `label` names the value in the message.
  */
-export function rejectAwsStyle(value: string, what: string): void {
+export function rejectAwsStyle(value: string, label: string): void {
   const url = /^s3:\/\/[^/]*\/?(.*)$/i.exec(value);
   if (url !== null) {
     const inside = url[1]!;
     throw new InvalidInputError(
-      `${what} ${JSON.stringify(value)} is an S3 URL; the storage commands work on your own ` +
+      `${label} ${JSON.stringify(value)} is an S3 URL; the storage commands work on your own ` +
         (inside === ''
           ? 'bucket, so leave the bucket out (no prefix lists or takes all of it).'
           : `bucket, so give the path inside it: ${JSON.stringify(inside)}.`),
@@ -61,7 +61,7 @@ export function rejectAwsStyle(value: string, what: string): void {
   const inside = value.replace(/^\/+/, '');
   if (inside !== value && inside !== '') {
     throw new InvalidInputError(
-      `${what} ${JSON.stringify(value)} starts with "/", but keys do not; give ${JSON.stringify(inside)}.`,
+      `${label} ${JSON.stringify(value)} starts with "/", but keys do not; give ${JSON.stringify(inside)}.`,
     );
   }
 }

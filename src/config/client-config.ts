@@ -21,8 +21,8 @@ export interface ClientConfig {
   baseUrlSource: ConfigSource;
   apiKeySource: ConfigSource;
   /**
-   * The URL of the server whose data directory the CLI found, when its key is not used because
-   * the CLI points elsewhere; a message can then name the right URL.
+   * The URL of the server whose data directory the CLI found, when the CLI points elsewhere and
+   * so does not use its key. Error messages name it as the URL to use.
    */
   unusedLocalServerUrl?: string | undefined;
 }

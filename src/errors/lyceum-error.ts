@@ -50,7 +50,7 @@ export class InsufficientStorageError extends LyceumError {
 }
 
 /** An object's file shrank while it was read, such as a file a run was rewriting; a retry may succeed. */
-/** The caller holds as many of a limited resource as it may, such as open run streams. */
+/** The caller has reached its limit of a resource, such as open run streams. */
 export class TooManyRequestsError extends LyceumError {
   override readonly httpStatus = 429;
 }
@@ -89,7 +89,7 @@ export class ComposeFileRejectedError extends LyceumError {
 }
 
 /**
- * A Compose project could not start because of what its file asks for: a service that others
+ * A Compose project could not start because of its own file: a service that others
  * depend on exited with an error or never became healthy, or a published port is taken. The run
  * ends as `failed`, with the failed service's exit code when Compose reports one, else 1.
  */

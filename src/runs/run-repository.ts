@@ -15,7 +15,7 @@ interface RunRow {
   finished_at: string | null;
 }
 
-/** What a listing shows of a run: its record without the spec, but for the image and type. */
+/** The listing view of a run: its record without the spec, except for the image and execution type. */
 export interface RunSummary {
   id: string;
   kind: RunRecord['kind'];

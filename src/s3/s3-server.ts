@@ -21,7 +21,7 @@ import { isSignatureV2, verifyV2Request, type VerifiedV2Request } from './sigv4/
 import { renderXml } from './xml.js';
 import { limitConnections } from '../server/connection-limits.js';
 
-/** Far above what S3 clients open (boto3 and the AWS CLI keep 10, rclone a few per transfer). */
+/** Far above what S3 clients open by default (10 connections for boto3 and the AWS CLI). */
 const S3_CONNECTIONS_PER_ADDRESS = 256;
 const S3_CONNECTIONS = 4096;
 const HEADERS_TIMEOUT_MS = 20_000;

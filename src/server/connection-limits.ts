@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
-/** Limits on the connections one HTTP listener holds. */
+/** Limits on the open connections of one HTTP listener. */
 export interface ConnectionLimits {
   /**
    * Open connections from one address at most; more are closed as they arrive.
@@ -14,11 +14,11 @@ export interface ConnectionLimits {
   exemptLoopback?: boolean;
   /** Open connections in all at most, so the process keeps file descriptors for its own work. */
   total: number;
-  /** Time a client has to send a request's headers, against connections held open without one. */
+  /** Time a client has to send a request's headers, so no connection stays open without one. */
   headersTimeoutMs: number;
   /**
-   * Time a connection may pass without a byte in either direction, as a body that stops
-   * arriving, before it is closed. Omitted, connections may idle for ever.
+   * Time a connection may go without a byte in either direction, as when a body stops
+   * arriving, before it is closed. Without it, connections may stay idle indefinitely.
    */
   idleTimeoutMs?: number;
 }

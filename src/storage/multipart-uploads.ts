@@ -106,7 +106,7 @@ export class MultipartUploads {
       .get(bucket)!.count;
     if (inProgress >= this.maxUploadsPerBucket) {
       throw new TooManyRequestsError(
-        `The bucket has ${inProgress} multipart uploads in progress, the most it may; complete ` +
+        `The bucket has ${inProgress} multipart uploads in progress, the limit; complete ` +
           'or abort some first ("rclone backend cleanup", "aws s3api abort-multipart-upload").',
       );
     }
@@ -160,7 +160,7 @@ export class MultipartUploads {
     return this.locks.run(upload.uploadId, async () => {
       try {
         if (!this.exists(upload.uploadId)) throw new UploadGoneError(upload.uploadId);
-        this.checkHeldBytes(upload.uploadId, partNumber, staged.size, options.maxBytes);
+        this.checkPartsSize(upload.uploadId, partNumber, staged.size, options.maxBytes);
         await options.verify?.();
         await rename(staged.path, this.partPath(upload.uploadId, partNumber));
       } catch (error) {
@@ -309,9 +309,9 @@ export class MultipartUploads {
 
   /**
    * Throws PayloadTooLargeError when the upload's parts, with this one in place of an earlier part
-   * of its number, would hold more than `maxBytes`, the most one object may have.
+   * of its number, would add up to more than `maxBytes`, the largest object allowed.
    */
-  private checkHeldBytes(
+  private checkPartsSize(
     uploadId: string,
     partNumber: number,
     size: number,
@@ -322,10 +322,10 @@ export class MultipartUploads {
         'SELECT SUM(size) AS total FROM multipart_parts WHERE upload_id = ? AND part_number != ?',
       )
       .get(uploadId, partNumber)!.total;
-    const held = (others ?? 0) + size;
-    if (held > maxBytes) {
+    const total = (others ?? 0) + size;
+    if (total > maxBytes) {
       throw new PayloadTooLargeError(
-        `The upload's parts would hold ${held} bytes, over the server's limit of ${maxBytes} ` +
+        `The upload's parts would hold ${total} bytes, over the server's limit of ${maxBytes} ` +
           'bytes for one object; split the data into several objects.',
       );
     }

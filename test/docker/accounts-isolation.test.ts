@@ -30,7 +30,7 @@ async function createAccount(
   return { apiKey: parsed.api_key, keyId: parsed.key_id, bucket: parsed.bucket_name };
 }
 
-/** Fetches a URL until it answers, for a service that is still starting. */
+/** Fetches a URL until it responds, for a service that is still starting. */
 async function fetchWithRetries(url: string): Promise<string> {
   const deadline = Date.now() + 15_000;
   for (;;) {

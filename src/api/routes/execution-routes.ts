@@ -51,7 +51,7 @@ export function registerExecutionRoutes(app: FastifyInstance, context: AppContex
     const accountId = request.account.id;
     const output = await runs.output(accountId, id);
     const open = streams.get(accountId) ?? 0;
-    // Each stream holds a connection and a file, so one account cannot take them all.
+    // Each stream uses a connection and a file, so one account cannot use them all.
     if (open >= config.maxStreamsPerAccount) {
       throw new TooManyRequestsError(
         `This account follows ${open} run streams already, the most it may ` +

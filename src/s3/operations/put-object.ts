@@ -36,7 +36,7 @@ export async function putObject(
   send(response, request, 200, { etag: `"${info.etag}"`, ...checksums });
 }
 
-/** Canned ACLs that say what every object here is anyway: private to its account. */
+/** Canned ACLs that match how every object is stored anyway: private to its account. */
 const KEPT_ACLS = new Set(['private', 'bucket-owner-full-control', 'bucket-owner-read']);
 const GRANT_HEADERS = [
   'x-amz-grant-read',

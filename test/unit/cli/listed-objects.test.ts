@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../../src/cli/cli-context.js';
 import { listAllObjects, type ListedObject } from '../../../src/cli/listed-objects.js';
 
-/** A context whose client serves `count` keys from the list route, a page at a time. */
+/** Returns a context whose client serves `count` keys from the list route, a page at a time. */
 function contextWithKeys(count: number, requests: URLSearchParams[]): CliContext {
   const keys = Array.from({ length: count }, (_, index) => `k/${String(index).padStart(6, '0')}`);
   const client = {

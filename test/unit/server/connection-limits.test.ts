@@ -34,7 +34,7 @@ describe('limitConnections', () => {
   });
 
   async function listen(limits: Parameters<typeof limitConnections>[1]): Promise<number> {
-    // Like an upload, a request is answered once its whole body has arrived.
+    // Like an upload, the server responds once the whole request body has arrived.
     server = createServer((request, response) => {
       request.resume();
       request.on('end', () => response.end('ok'));
