@@ -37,6 +37,8 @@ export interface ServerConfig {
   s3PublicUrlForRuns: string | undefined;
   /** The image of Python runs that name none. */
   defaultPythonImage: string;
+  /** The network Docker and Python runs join; undefined lets the server choose (see run-network.ts). */
+  runNetwork: string | undefined;
   composeVersion: ComposeVersion;
   /** Kinds of host access that Compose files may have, all rejected by default. */
   composeAllowances: ComposeAllowance[];
@@ -107,6 +109,7 @@ export function resolveServerConfig(
       env.LYCEUM_MAX_STREAMS_PER_ACCOUNT,
       256,
     ),
+    runNetwork: parseRunNetwork(env.LYCEUM_RUN_NETWORK),
     composeVersion,
     composeAllowances: parseComposeAllowances(env.LYCEUM_COMPOSE_ALLOW),
     composeEnvironment: composeEnvironment(env),
@@ -160,4 +163,19 @@ function parsePositive(name: string, value: string | undefined, fallback: number
     throw new InvalidInputError(`${name} ${JSON.stringify(value)} must be a non-negative number.`);
   }
   return parsed;
+}
+
+/**
+ * Reads the network runs join. `host` would give runs the server's own network stack, and `none`
+ * or a container's network would cut Python runs off from the S3 endpoint.
+ */
+function parseRunNetwork(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value) || ['host', 'none', 'default'].includes(value)) {
+    throw new InvalidInputError(
+      `LYCEUM_RUN_NETWORK ${JSON.stringify(value)} is not a network runs can join; name a bridge ` +
+        'network of the engine (letters, digits, "_", "." and "-"), or leave it unset.',
+    );
+  }
+  return value;
 }

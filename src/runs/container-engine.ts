@@ -139,4 +139,8 @@ export interface ContainerEngine {
    * Containers on it still reach the host, and the host reaches them.
    */
   ensureIsolatedNetwork(name: string): Promise<void>;
+  /** Whether the engine has a network of this name. */
+  hasNetwork(name: string): Promise<boolean>;
+  /** Whether the default bridge keeps its containers from reaching one another (`--icc=false`). */
+  defaultBridgeKeepsContainersApart(): Promise<boolean>;
 }

@@ -134,15 +134,18 @@ export class DockerEngine implements ContainerEngine {
     return { close: () => stream.destroy() };
   }
 
-  async ensureIsolatedNetwork(name: string): Promise<void> {
-    const exists = await this.call(() => this.docker.getNetwork(name).inspect()).then(
+  async hasNetwork(name: string): Promise<boolean> {
+    return this.call(() => this.docker.getNetwork(name).inspect()).then(
       () => true,
       (error: unknown) => {
         if (isNotFound(error)) return false;
         throw error;
       },
     );
-    if (exists) return;
+  }
+
+  async ensureIsolatedNetwork(name: string): Promise<void> {
+    if (await this.hasNetwork(name)) return;
     await this.call(() =>
       this.docker.createNetwork({
         Name: name,
@@ -156,6 +159,17 @@ export class DockerEngine implements ContainerEngine {
       // Another server or run created it meanwhile.
       if (!isStatus(error, 409)) throw error;
     });
+  }
+
+  async defaultBridgeKeepsContainersApart(): Promise<boolean> {
+    const network = (await this.call(() => this.docker.getNetwork('bridge').inspect()).catch(
+      (error: unknown) => {
+        // An engine started with --bridge=none has no default bridge.
+        if (isNotFound(error)) return {};
+        throw error;
+      },
+    )) as { Options?: Record<string, string> };
+    return network.Options?.['com.docker.network.bridge.enable_icc'] === 'false';
   }
 
   async bridgeGateway(): Promise<string | undefined> {

@@ -18,12 +18,14 @@ import {
   type LaunchedRun,
   type Runner,
 } from './runner.js';
-import { RUN_NETWORK } from './run-network.js';
+import { runNetworkFor } from './run-network.js';
 
 export interface DockerRunnerOptions {
   engine: ContainerEngine;
   store: ObjectStore;
   serverId: string;
+  /** The network runs join, as `LYCEUM_RUN_NETWORK` names it; undefined lets the server choose. */
+  runNetwork?: string | undefined;
 }
 
 /** Runs one container per run through the engine, with the bucket mounted as the mount plan sets. */
@@ -37,7 +39,7 @@ export class DockerRunner implements Runner {
     // ensureImage is the first engine call, and reports an unreachable engine itself.
     await engine.ensureImage(spec.image, spec.pullPolicy);
     const mounts = await this.mountsFor(context, spec);
-    await engine.ensureIsolatedNetwork(RUN_NETWORK);
+    const network = await runNetworkFor(engine, this.options.runNetwork);
 
     const container = await engine.create({
       name: `lyceum-${context.run.id}`,
@@ -51,7 +53,7 @@ export class DockerRunner implements Runner {
         kind: 'docker',
       }),
       mounts,
-      network: RUN_NETWORK,
+      network,
       // Raw sockets could forge traffic on the shared run network. A device node made in the
       // bucket would be a device on the host, open to the server.
       capDrop: mounts.length > 0 ? ['NET_RAW', 'MKNOD'] : ['NET_RAW'],

@@ -23,7 +23,7 @@ import {
 } from './runner.js';
 import { buildArchive } from './workspace-archive.js';
 import { planWorkspaceDelivery } from './workspace-delivery.js';
-import { RUN_NETWORK } from './run-network.js';
+import { runNetworkFor } from './run-network.js';
 
 /** Credentials outlive the run's timeout by this margin, which covers the stop grace and start-up. */
 const CREDENTIAL_MARGIN_SECONDS = 900;
@@ -35,6 +35,8 @@ export interface PythonRunnerOptions {
   /** The S3 endpoint as containers reach it (the bridge gateway), or undefined without one. */
   endpointForRuns: () => string | undefined;
   region: string;
+  /** The network runs join, as `LYCEUM_RUN_NETWORK` names it; undefined lets the server choose. */
+  runNetwork?: string | undefined;
 }
 
 /**
@@ -72,7 +74,7 @@ export class PythonRunner implements Runner {
           : ['python3', LAUNCHER_PATH, spec.fileName, ...spec.args];
       const files = workspaceFiles(spec);
       const delivery = planWorkspaceDelivery(files, command, await engine.imageUser(spec.image));
-      await engine.ensureIsolatedNetwork(RUN_NETWORK);
+      const network = await runNetworkFor(engine, this.options.runNetwork);
       const container = await engine.create({
         name: `lyceum-${context.run.id}`,
         image: spec.image,
@@ -88,7 +90,7 @@ export class PythonRunner implements Runner {
           kind: 'python',
         }),
         mounts: [],
-        network: RUN_NETWORK,
+        network,
         // Raw sockets could forge traffic on the shared run network.
         capDrop: ['NET_RAW'],
         workingDir: WORKSPACE_DIR,

@@ -79,7 +79,7 @@ export async function startServer(
     accounts,
     engine,
     runners: {
-      docker: new DockerRunner({ engine, store, serverId }),
+      docker: new DockerRunner({ engine, store, serverId, runNetwork: config.runNetwork }),
       compose: new ComposeRunner({
         engine,
         store,
@@ -97,6 +97,7 @@ export async function startServer(
         serverId,
         endpointForRuns: () => s3ForRuns.url,
         region: config.s3Region,
+        runNetwork: config.runNetwork,
       }),
     },
     outputDir: layout.runOutput,

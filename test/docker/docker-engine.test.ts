@@ -23,4 +23,20 @@ describe.skipIf(!dockerAvailable)('DockerEngine', () => {
       await execa('docker', ['network', 'rm', network], { reject: false });
     }
   });
+
+  it('reports whether the default bridge keeps its containers apart as the engine says', async () => {
+    const inspected = await execa('docker', [
+      'network',
+      'inspect',
+      '--format',
+      '{{index .Options "com.docker.network.bridge.enable_icc"}}',
+      'bridge',
+    ]);
+    const engine = new DockerEngine();
+    expect(await engine.defaultBridgeKeepsContainersApart()).toBe(
+      inspected.stdout.trim() === 'false',
+    );
+    expect(await engine.hasNetwork('bridge')).toBe(true);
+    expect(await engine.hasNetwork(`lyceum-test-${randomBytes(4).toString('hex')}`)).toBe(false);
+  });
 });

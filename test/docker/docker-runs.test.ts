@@ -228,6 +228,16 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     expect(run.stderr).toContain('lyceum-test/does-not-exist:1');
   });
 
+  it('names a run network that the engine does not have', async () => {
+    await using server = await startTestServer({
+      env: { LYCEUM_RUN_NETWORK: 'lyceum-test-no-such-network' },
+    });
+    const run = await server.cli(['docker', 'run', BUSYBOX, '-c', 'true']);
+    expect(run.exitCode).toBe(125);
+    expect(run.stderr).toContain('LYCEUM_RUN_NETWORK');
+    expect(run.stderr).toContain('lyceum-test-no-such-network');
+  });
+
   it('returns a detached run once it runs', async () => {
     await using server = await startTestServer();
     const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '-c', 'sleep 30']);

@@ -248,6 +248,25 @@ describe('resolveServerConfig for Compose', () => {
     expect(resolve).toThrow('LYCEUM_COMPOSE_VERSION "3" is invalid; use auto, v2 or v1.');
   });
 
+  it('leaves the run network to the server unless LYCEUM_RUN_NETWORK names one', () => {
+    expect(resolveServerConfig({}, {}).runNetwork).toBeUndefined();
+    expect(resolveServerConfig({}, { LYCEUM_RUN_NETWORK: '' }).runNetwork).toBeUndefined();
+    expect(resolveServerConfig({}, { LYCEUM_RUN_NETWORK: 'gpu_jobs.1' }).runNetwork).toBe(
+      'gpu_jobs.1',
+    );
+  });
+
+  it.each(['host', 'none', 'default', 'container:db', '-net', 'two words'])(
+    'rejects LYCEUM_RUN_NETWORK %j',
+    (value) => {
+      const resolve = () => resolveServerConfig({}, { LYCEUM_RUN_NETWORK: value });
+      expect(resolve).toThrow(InvalidInputError);
+      expect(resolve).toThrow(
+        `LYCEUM_RUN_NETWORK ${JSON.stringify(value)} is not a network runs can join; name a bridge network`,
+      );
+    },
+  );
+
   it('passes only the docker CLI variables to Compose', () => {
     const config = resolveServerConfig(
       {},

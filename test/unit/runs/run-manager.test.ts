@@ -95,6 +95,12 @@ class EmptyEngine implements ContainerEngine {
     return undefined;
   }
   async ensureIsolatedNetwork() {}
+  async hasNetwork() {
+    return false;
+  }
+  async defaultBridgeKeepsContainersApart() {
+    return false;
+  }
   async watchContainers() {
     return { close: () => undefined };
   }

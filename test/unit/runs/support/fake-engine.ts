@@ -133,6 +133,8 @@ export class FakeEngine implements ContainerEngine {
   readonly ensured: [string, PullPolicy][] = [];
   /** The isolated networks runs asked for, in order. */
   readonly networks: string[] = [];
+  /** What the engine reports of its default bridge; set by tests of the run network. */
+  bridgeKeepsContainersApart = false;
   missingImage: string | undefined;
   /** Followers of container events; when false, the engine sends no events, as after a restart. */
   sendsEvents = true;
@@ -207,5 +209,13 @@ export class FakeEngine implements ContainerEngine {
 
   async ensureIsolatedNetwork(name: string): Promise<void> {
     this.networks.push(name);
+  }
+
+  async hasNetwork(name: string): Promise<boolean> {
+    return this.networks.includes(name);
+  }
+
+  async defaultBridgeKeepsContainersApart(): Promise<boolean> {
+    return this.bridgeKeepsContainersApart;
   }
 }
