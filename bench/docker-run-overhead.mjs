@@ -2,7 +2,7 @@
 // Measures the wall time `lyceum docker run` adds to a plain `docker run` of the same container.
 import console from 'node:console';
 import process from 'node:process';
-import { BenchServer, CLI_PATH } from './support/bench-server.mjs';
+import { BenchServer, CLI_COMMAND } from './support/bench-server.mjs';
 import { checkTarget, formatMs, printTable, printTargets } from './support/report.mjs';
 import { expectOutput, formatStats, measureInterleaved } from './support/interleaved-runs.mjs';
 import { runBenchmark } from './support/run-benchmark.mjs';
@@ -59,6 +59,13 @@ await runBenchmark(
       `Added by lyceum: ${formatMs(addedMs)} ms, of which CLI start-up is ${formatMs(cliStart.median)} ms ` +
         `(Node alone ${formatMs(nodeStart.median)} ms) and the rest ${formatMs(addedMs - cliStart.median)} ms.`,
     );
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      // Node reads this file while it starts, so `node -e ''` pays for it and bin/lyceum does not.
+      console.log(
+        `NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}): Node reads it at start-up, ` +
+          'bin/lyceum passes it on for the CLI to read only for an https server.',
+      );
+    }
     console.log('');
     const targets = [
       checkTarget({
@@ -103,7 +110,7 @@ function runCommands(server) {
     nodeStart: () => runTimed(process.execPath, ['-e', ''], { timeoutMs: RUN_TIMEOUT_MS }),
     cliStart: () =>
       expectOutput(
-        runTimed(process.execPath, [CLI_PATH, '--version'], { timeoutMs: RUN_TIMEOUT_MS }),
+        runTimed(CLI_COMMAND, ['--version'], { timeoutMs: RUN_TIMEOUT_MS }),
         /^\d+\.\d+\.\d+$/,
       ),
   };

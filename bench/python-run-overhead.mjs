@@ -2,7 +2,7 @@
 // Measures the wall time `lyceum python run` adds to `docker run` of the same image running python3 -c.
 import console from 'node:console';
 import process from 'node:process';
-import { BenchServer, CLI_PATH } from './support/bench-server.mjs';
+import { BenchServer, CLI_COMMAND } from './support/bench-server.mjs';
 import { checkTarget, formatMs, printTable, printTargets } from './support/report.mjs';
 import { expectOutput, formatStats, measureInterleaved } from './support/interleaved-runs.mjs';
 import { runBenchmark } from './support/run-benchmark.mjs';
@@ -94,7 +94,7 @@ function runCommands(server) {
     nodeStart: () => runTimed(process.execPath, ['-e', ''], { timeoutMs: RUN_TIMEOUT_MS }),
     cliStart: () =>
       expectOutput(
-        runTimed(process.execPath, [CLI_PATH, '--version'], { timeoutMs: RUN_TIMEOUT_MS }),
+        runTimed(CLI_COMMAND, ['--version'], { timeoutMs: RUN_TIMEOUT_MS }),
         /^\d+\.\d+\.\d+$/,
       ),
   };

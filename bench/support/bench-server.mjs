@@ -8,7 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { removeLabelledContainers } from './remove-containers.mjs';
 import { runTimed } from './timed-command.mjs';
 
+/** The Node entry of the CLI, which the server is started with. */
 export const CLI_PATH = resolve(import.meta.dirname, '../../bin/lyceum.js');
+/** The command users start the CLI with: a shell script that runs CLI_PATH with node. */
+export const CLI_COMMAND = resolve(import.meta.dirname, '../../bin/lyceum');
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -64,7 +67,7 @@ export class BenchServer {
       LYCEUM_API_KEY: this.apiKey,
       LYCEUM_CONFIG: this.configPath,
     };
-    return runTimed(process.execPath, [CLI_PATH, ...args], { ...options, env });
+    return runTimed(CLI_COMMAND, args, { ...options, env });
   }
 
   /**

@@ -10,7 +10,7 @@ set -euo pipefail
 
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd -- "$here/../.." && pwd)"
-lyceum() { node "$repo/bin/lyceum.js" "$@"; }
+lyceum() { "$repo/bin/lyceum" "$@"; }
 
 image="${IMAGE:-lyceum-test/python:2}"
 pull="${PULL:-never}"

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientConfig } from '../config/client-config.js';
 import { LyceumError, UnauthorizedError } from '../errors/index.js';
+import { extraCaCertificates } from './extra-ca-certificates.js';
 
 /** An error response of the server, with its status and `detail`. */
 export class ApiError extends LyceumError {
@@ -64,12 +65,15 @@ export class ApiClient {
     }
     const url = new URL(`${baseUrl}${API_PREFIX}${path}`);
     // node:https is loaded only for https URLs: loading it at start-up cost every command a few ms.
-    const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+    const secure = url.protocol === 'https:';
+    const send = secure ? (await import('node:https')).request : httpRequest;
+    const ca = secure ? await extraCaCertificates() : undefined;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const outgoing = send(url, {
         method: options.method ?? 'GET',
         headers: { ...options.headers, authorization: `Bearer ${apiKey}` },
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(ca === undefined ? {} : { ca }),
       });
       outgoing.on('response', resolve);
       outgoing.on('error', reject);
@@ -81,6 +85,15 @@ export class ApiClient {
       }
     }).catch((error: unknown) => {
       if (options.signal?.aborted) throw error;
+      const code = (error as { code?: string }).code ?? '';
+      if (/CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)) {
+        throw new ServerUnreachableError(
+          `The lyceum server at ${baseUrl} presented a TLS certificate that is not trusted ` +
+            `(${code}: ${(error as Error).message}). If your own CA signed it, set ` +
+            "NODE_EXTRA_CA_CERTS to that CA's PEM file.",
+          { cause: error },
+        );
+      }
       throw new ServerUnreachableError(
         `Cannot reach the lyceum server at ${baseUrl} (${describeRequestError(error)}); ` +
           'start it with "lyceum server", or set the URL with "lyceum auth login --url" or LYCEUM_API_URL.',
