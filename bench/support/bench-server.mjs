@@ -44,7 +44,7 @@ export class BenchServer {
       ...['server', '--host', '127.0.0.1', '--port', '0', '--s3-port', '0'],
       ...['--data-dir', workspace.dataDir],
     ];
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(CLI_COMMAND, args, {
       stdio: ['ignore', logFd, logFd],
       env: { ...environmentWithoutLyceum(), LYCEUM_DEFAULT_PULL_POLICY: 'never' },
     });

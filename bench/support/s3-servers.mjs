@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BenchServer, CLI_PATH } from './bench-server.mjs';
+import { BenchServer, CLI_COMMAND } from './bench-server.mjs';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -52,7 +52,7 @@ export class LyceumS3Server extends BenchServer {
       LYCEUM_DEFAULT_PULL_POLICY: 'never',
       DOCKER_HOST: `unix://${join(workspace.root, 'no-docker-engine.sock')}`,
     };
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(CLI_COMMAND, args, {
       stdio: ['ignore', logFd, logFd],
       env,
     });

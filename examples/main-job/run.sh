@@ -31,7 +31,7 @@ if ! curl -fsS "$url/health" >/dev/null 2>&1; then
   echo "Starting a lyceum server (log: $work/server.log)"
   port="${url##*:}"
   port="${port%%/*}"
-  node "$repo/bin/lyceum.js" server --port "$port" --s3-port "${LYCEUM_S3_PORT:-0}" >"$work/server.log" 2>&1 &
+  "$repo/bin/lyceum" server --port "$port" --s3-port "${LYCEUM_S3_PORT:-0}" >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
     curl -fsS "$url/health" >/dev/null 2>&1 && break

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -130,5 +131,57 @@ describe('NODE_EXTRA_CA_CERTS', () => {
       `Cannot read the CA certificates in NODE_EXTRA_CA_CERTS (${missing}): ENOENT. ` +
         'Point it at a readable PEM file, or unset it.',
     );
+  });
+});
+
+/** Starts `bin/lyceum server` on free loopback ports and returns it once it listens. */
+async function startServerThroughScript(env: Record<string, string>) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-script-'));
+  const child = spawn(
+    WRAPPER,
+    ['server', '--host', '127.0.0.1', '--port', '0', '--s3-port', '0', '--data-dir', dataDir],
+    {
+      stdio: 'ignore',
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: dataDir,
+        DOCKER_HOST: `unix://${join(dataDir, 'no-engine.sock')}`,
+        ...env,
+      },
+    },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // The server writes its URL for the local CLI once it listens.
+  for (let attempt = 0; ; attempt++) {
+    const url = await readFile(join(dataDir, 'local-cli-url'), 'utf8').catch(() => '');
+    if (url !== '') break;
+    if (child.exitCode !== null || attempt > 300) {
+      throw new Error(`bin/lyceum server did not start (exit code ${child.exitCode}).`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    pid: child.pid!,
+    [Symbol.asyncDispose]: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('bin/lyceum server', () => {
+  it('keeps NODE_EXTRA_CA_CERTS for the server', async () => {
+    await using server = await startServerThroughScript({ NODE_EXTRA_CA_CERTS: '/etc/hostname' });
+    const environment = (await readFile(`/proc/${server.pid}/environ`, 'utf8')).split('\0');
+    expect(environment).toContain('NODE_EXTRA_CA_CERTS=/etc/hostname');
+    expect(environment.some((entry) => entry.startsWith('LYCEUM_EXTRA_CA_CERTS='))).toBe(false);
+  });
+
+  it('starts node with a larger young generation', async () => {
+    await using server = await startServerThroughScript({});
+    const commandLine = (await readFile(`/proc/${server.pid}/cmdline`, 'utf8')).split('\0');
+    expect(commandLine[0]).toBe('node');
+    expect(commandLine[1]).toBe('--max-semi-space-size=64');
+    expect(commandLine[2]).toBe(`${WRAPPER}.js`);
   });
 });
