@@ -33,8 +33,11 @@ const BLKIO_DEVICE_KEYS = [
 ];
 /** Logging drivers that keep a service's output on the engine's host, where Docker reads it. */
 const LOCAL_LOGGING_DRIVERS = new Set(['', 'json-file', 'local', 'none']);
-/** Modes that keep a service in its project. `bridge` is the engine's network, shared by all. */
-const PLAIN_NETWORK_MODES = new Set(['', 'none', 'default']);
+/**
+ * Modes that keep a service in its project. `bridge`, and `default`, which the engine reads as
+ * `bridge`, put it on the engine's network, shared by all.
+ */
+const PLAIN_NETWORK_MODES = new Set(['', 'none']);
 const HOST_NAMESPACES = [
   ['pid', 'host_pid'],
   ['ipc', 'host_ipc'],

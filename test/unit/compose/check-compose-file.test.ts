@@ -120,6 +120,7 @@ describe('checkComposeFile', () => {
       ['volumes: ["~..:/r"]', 'volumes: ~..:/r', 'docker_socket'],
       ['oom_score_adj: -1000', 'oom_score_adj: -1000', 'privileged'],
       ['network_mode: bridge', 'network_mode: bridge', 'external_networks'],
+      ['network_mode: default', 'network_mode: default', 'external_networks'],
       ['oom_kill_disable: true', 'oom_kill_disable: true', 'privileged'],
       [
         'credential_spec: {file: /tmp/spec.json}',
