@@ -5,9 +5,16 @@ import type { ComposeProjectFiles } from './compose-cli.js';
 const USER_FILE = 'compose.yaml';
 const OVERRIDE_FILE = 'lyceum-override.yaml';
 
+const PROJECT_PREFIX = 'lyceum-';
+
 /** Returns the Compose project name of a run: unique per run, and valid for Compose v1 and v2. */
 export function composeProjectName(runId: string): string {
-  return `lyceum-${runId.toLowerCase()}`;
+  return `${PROJECT_PREFIX}${runId.toLowerCase()}`;
+}
+
+/** Tells whether a Compose project name is that of a run, made by composeProjectName. */
+export function isRunProjectName(name: string): boolean {
+  return name.startsWith(`${PROJECT_PREFIX}run_`);
 }
 
 /**

@@ -114,6 +114,15 @@ export interface ManagedContainer {
 }
 
 /** The part of the Docker engine that runs use; dockerode implements it, unit tests fake it. */
+/** What runs need to know of an engine network. */
+export interface NetworkInfo {
+  name: string;
+  driver: string;
+  /** Driver options, such as `com.docker.network.bridge.enable_icc`. */
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
 export interface ContainerEngine {
   /** Throws EngineUnavailableError when the engine cannot be reached. */
   ping(): Promise<void>;
@@ -139,8 +148,8 @@ export interface ContainerEngine {
    * Containers on it still reach the host, and the host reaches them.
    */
   ensureIsolatedNetwork(name: string): Promise<void>;
-  /** Whether the engine has a network of this name. */
-  hasNetwork(name: string): Promise<boolean>;
+  /** Describes the network that `name` names, or an id or id prefix, or undefined without one. */
+  inspectNetwork(name: string): Promise<NetworkInfo | undefined>;
   /** Whether the default bridge keeps its containers from reaching one another (`--icc=false`). */
   defaultBridgeKeepsContainersApart(): Promise<boolean>;
 }

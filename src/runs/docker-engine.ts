@@ -16,9 +16,13 @@ import type {
   ContainerSpec,
   ManagedContainer,
   ManagedContainerSummary,
+  NetworkInfo,
   OutputListener,
   OutputStream,
 } from './container-engine.js';
+
+/** The bridge driver option that, set to false, keeps a network's containers from reaching one another. */
+const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 const UNREACHABLE_CODES = new Set([
   'ENOENT',
@@ -134,25 +138,46 @@ export class DockerEngine implements ContainerEngine {
     return { close: () => stream.destroy() };
   }
 
-  async hasNetwork(name: string): Promise<boolean> {
-    return this.call(() => this.docker.getNetwork(name).inspect()).then(
-      () => true,
+  async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+    const network = (await this.call(() => this.docker.getNetwork(name).inspect()).catch(
       (error: unknown) => {
-        if (isNotFound(error)) return false;
+        if (isNotFound(error)) return undefined;
         throw error;
       },
-    );
+    )) as
+      | {
+          Name?: string;
+          Driver?: string;
+          Options?: Record<string, string> | null;
+          Labels?: Record<string, string> | null;
+        }
+      | undefined;
+    if (network === undefined) return undefined;
+    return {
+      name: network.Name ?? '',
+      driver: network.Driver ?? '',
+      options: network.Options ?? {},
+      labels: network.Labels ?? {},
+    };
   }
 
   async ensureIsolatedNetwork(name: string): Promise<void> {
-    if (await this.hasNetwork(name)) return;
+    const existing = await this.inspectNetwork(name);
+    if (existing !== undefined) {
+      if (existing.driver === 'bridge' && existing.options[ICC_OPTION] === 'false') return;
+      throw new SystemFailureError(
+        `Network "${name}" exists but lets its containers reach one another (a ${existing.driver} ` +
+          `network without ${ICC_OPTION}=false), so runs cannot join it. Remove it with ` +
+          `"docker network rm ${name}" once no container uses it, and the server makes it again.`,
+      );
+    }
     await this.call(() =>
       this.docker.createNetwork({
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
         // Without inter-container traffic, a service one run listens with is closed to the others.
-        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+        Options: { [ICC_OPTION]: 'false' },
         Labels: { 'dev.lyceum.network': 'isolated' },
       }),
     ).catch((error: unknown) => {
@@ -169,7 +194,7 @@ export class DockerEngine implements ContainerEngine {
         throw error;
       },
     )) as { Options?: Record<string, string> };
-    return network.Options?.['com.docker.network.bridge.enable_icc'] === 'false';
+    return network.Options?.[ICC_OPTION] === 'false';
   }
 
   async bridgeGateway(): Promise<string | undefined> {

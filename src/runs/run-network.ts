@@ -1,5 +1,6 @@
 import { SystemFailureError } from '../errors/index.js';
 import type { ContainerEngine } from './container-engine.js';
+import { isRunProjectName } from './compose-project.js';
 
 /**
  * The network the server makes for Docker and Python runs when the engine's default bridge lets
@@ -24,16 +25,42 @@ export async function runNetworkFor(
   configured: string | undefined,
 ): Promise<string> {
   if (configured !== undefined && configured !== RUN_NETWORK) {
-    if (await engine.hasNetwork(configured)) return configured;
-    throw new SystemFailureError(
-      `Network ${JSON.stringify(configured)} (LYCEUM_RUN_NETWORK) was not found in the Docker ` +
-        'engine. Create it with "docker network create", or change or unset LYCEUM_RUN_NETWORK ' +
-        'and restart the server.',
-    );
+    await checkConfiguredNetwork(engine, configured);
+    return configured;
   }
   if (configured === undefined && (await engine.defaultBridgeKeepsContainersApart())) {
     return DEFAULT_BRIDGE;
   }
   await engine.ensureIsolatedNetwork(RUN_NETWORK);
   return RUN_NETWORK;
+}
+
+/**
+ * Rejects an operator's network that runs must not join: one the engine lacks or knows only by id
+ * (an id can stand for `host` or `none`, which the name check at start-up let through), one with
+ * the host's or no network stack, and one that a Compose run of some account made for itself.
+ */
+async function checkConfiguredNetwork(engine: ContainerEngine, name: string): Promise<void> {
+  const network = await engine.inspectNetwork(name);
+  const advice = 'or change or unset LYCEUM_RUN_NETWORK, and restart the server.';
+  if (network === undefined || network.name !== name) {
+    const known = network === undefined ? '' : ` (it is the id of network "${network.name}")`;
+    throw new SystemFailureError(
+      `Network "${name}" (LYCEUM_RUN_NETWORK) was not found in the Docker engine${known}. Create ` +
+        `it with "docker network create", name it by its name, ${advice}`,
+    );
+  }
+  if (network.driver === 'host' || network.driver === 'null') {
+    throw new SystemFailureError(
+      `Network "${name}" (LYCEUM_RUN_NETWORK) uses the ${network.driver} driver, which would give ` +
+        `runs the host's network or none at all. Name a bridge network, ${advice}`,
+    );
+  }
+  const project = network.labels['com.docker.compose.project'] ?? '';
+  if (isRunProjectName(project)) {
+    throw new SystemFailureError(
+      `Network "${name}" (LYCEUM_RUN_NETWORK) belongs to the Compose run ${project}, so runs on it ` +
+        `would reach that run's services. Name a network of your own, ${advice}`,
+    );
+  }
 }

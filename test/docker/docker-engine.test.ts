@@ -36,7 +36,22 @@ describe.skipIf(!dockerAvailable)('DockerEngine', () => {
     expect(await engine.defaultBridgeKeepsContainersApart()).toBe(
       inspected.stdout.trim() === 'false',
     );
-    expect(await engine.hasNetwork('bridge')).toBe(true);
-    expect(await engine.hasNetwork(`lyceum-test-${randomBytes(4).toString('hex')}`)).toBe(false);
+    expect((await engine.inspectNetwork('bridge'))?.driver).toBe('bridge');
+    expect(
+      await engine.inspectNetwork(`lyceum-test-${randomBytes(4).toString('hex')}`),
+    ).toBeUndefined();
+  });
+
+  it('rejects an existing network that lets containers talk', async () => {
+    const engine = new DockerEngine();
+    const network = `lyceum-test-${randomBytes(4).toString('hex')}`;
+    await execa('docker', ['network', 'create', network]);
+    try {
+      await expect(engine.ensureIsolatedNetwork(network)).rejects.toThrow(
+        `Network "${network}" exists but lets its containers reach one another`,
+      );
+    } finally {
+      await execa('docker', ['network', 'rm', network], { reject: false });
+    }
   });
 });

@@ -95,8 +95,8 @@ class EmptyEngine implements ContainerEngine {
     return undefined;
   }
   async ensureIsolatedNetwork() {}
-  async hasNetwork() {
-    return false;
+  async inspectNetwork() {
+    return undefined;
   }
   async defaultBridgeKeepsContainersApart() {
     return false;

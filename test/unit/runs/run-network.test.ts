@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SystemFailureError } from '../../../src/errors/index.js';
+import type { NetworkInfo } from '../../../src/runs/container-engine.js';
 import { runNetworkFor } from '../../../src/runs/run-network.js';
 import { FakeEngine } from './support/fake-engine.js';
 
@@ -26,16 +27,59 @@ describe('runNetworkFor', () => {
 
   it('joins an existing configured network', async () => {
     const engine = new FakeEngine();
-    await engine.ensureIsolatedNetwork('gpu-jobs');
+    engine.knownNetworks.push(network('gpu-jobs'));
     expect(await runNetworkFor(engine, 'gpu-jobs')).toBe('gpu-jobs');
-    expect(engine.networks).toEqual(['gpu-jobs']);
+    expect(engine.networks).toEqual([]);
   });
 
   it('rejects a missing configured network', async () => {
     const run = runNetworkFor(new FakeEngine(), 'gpu-jobs');
     await expect(run).rejects.toThrow(SystemFailureError);
     await expect(run).rejects.toThrow(
-      'Network "gpu-jobs" (LYCEUM_RUN_NETWORK) was not found in the Docker engine.',
+      'Network "gpu-jobs" (LYCEUM_RUN_NETWORK) was not found in the Docker engine. Create it',
     );
   });
+
+  it('rejects a network id', async () => {
+    const engine = new FakeEngine();
+    // The engine finds a network by id or id prefix too, and reports its name.
+    engine.inspectNetwork = async () => network('host', 'host');
+    const run = runNetworkFor(engine, 'aeb8');
+    await expect(run).rejects.toThrow(
+      'Network "aeb8" (LYCEUM_RUN_NETWORK) was not found in the Docker engine (it is the id of ' +
+        'network "host").',
+    );
+  });
+
+  it.each(['host', 'null'])('rejects a network with the %s driver', async (driver) => {
+    const engine = new FakeEngine();
+    engine.knownNetworks.push(network('outside', driver));
+    await expect(runNetworkFor(engine, 'outside')).rejects.toThrow(
+      `Network "outside" (LYCEUM_RUN_NETWORK) uses the ${driver} driver`,
+    );
+  });
+
+  it("rejects a Compose run's network", async () => {
+    const engine = new FakeEngine();
+    engine.knownNetworks.push({
+      ...network('lyceum-run_0a1b_default'),
+      labels: { 'com.docker.compose.project': 'lyceum-run_0a1b' },
+    });
+    await expect(runNetworkFor(engine, 'lyceum-run_0a1b_default')).rejects.toThrow(
+      'belongs to the Compose run lyceum-run_0a1b',
+    );
+  });
+
+  it('accepts a Compose network of the operator', async () => {
+    const engine = new FakeEngine();
+    engine.knownNetworks.push({
+      ...network('mlflow_default'),
+      labels: { 'com.docker.compose.project': 'mlflow' },
+    });
+    expect(await runNetworkFor(engine, 'mlflow_default')).toBe('mlflow_default');
+  });
 });
+
+function network(name: string, driver = 'bridge'): NetworkInfo {
+  return { name, driver, options: {}, labels: {} };
+}

@@ -7,6 +7,7 @@ import type {
   EventSubscription,
   ManagedContainer,
   ManagedContainerSummary,
+  NetworkInfo,
   OutputListener,
   OutputStream,
 } from '../../../../src/runs/container-engine.js';
@@ -135,6 +136,8 @@ export class FakeEngine implements ContainerEngine {
   readonly networks: string[] = [];
   /** What the engine reports of its default bridge; set by tests of the run network. */
   bridgeKeepsContainersApart = false;
+  /** The networks inspectNetwork finds, added by tests. */
+  readonly knownNetworks: NetworkInfo[] = [];
   missingImage: string | undefined;
   /** Followers of container events; when false, the engine sends no events, as after a restart. */
   sendsEvents = true;
@@ -211,8 +214,8 @@ export class FakeEngine implements ContainerEngine {
     this.networks.push(name);
   }
 
-  async hasNetwork(name: string): Promise<boolean> {
-    return this.networks.includes(name);
+  async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+    return this.knownNetworks.find((network) => network.name === name);
   }
 
   async defaultBridgeKeepsContainersApart(): Promise<boolean> {
