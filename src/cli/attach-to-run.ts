@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LyceumError } from '../errors/index.js';
 import { ServerUnreachableError } from './api-client.js';
 import type { CliContext } from './cli-context.js';
+import { signalExitCode } from './download-output.js';
 import { exitCodeFor, followRun, type JobFinished } from './run-stream.js';
 
 /** How long a follower waits for a server that closed the connection, as for a restart. */
@@ -34,6 +36,13 @@ export async function attachToRun(
       .catch((error: Error) => context.stderr.write(`Abort failed: ${error.message}\n`));
   };
   process.on('SIGINT', onInterrupt);
+  // A reader that closes the pipe early, as `head` does, ends the following but not the run.
+  let stdoutError: NodeJS.ErrnoException | undefined;
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    stdoutError ??= error;
+    detach.abort();
+  };
+  context.stdout.on('error', onStdoutError);
   try {
     // A stream that reconnects replays the run's output from the start, so the characters
     // printed before are skipped.
@@ -44,17 +53,19 @@ export async function attachToRun(
       const onOutput = (content: string) => {
         const skip = Math.max(0, printed - seen);
         seen += content.length;
-        if (skip >= content.length) return;
+        if (skip >= content.length || stdoutError !== undefined) return;
         context.stdout.write(content.slice(skip));
         printed += content.length - skip;
       };
       const finished = await followRun(client, runId, onOutput, detach.signal).catch(
         (error: unknown) => {
+          if (stdoutError !== undefined) return undefined;
           // Only a reconnection waits out a server that is down; a first connection reports it.
           if (lostAt === undefined || !(error instanceof ServerUnreachableError)) throw error;
           return undefined;
         },
       );
+      if (stdoutError !== undefined) return stdoutFailure(stdoutError);
       if (finished !== undefined) return reportRunEnd(context, runId, finished);
       if (detach.signal.aborted) return 130;
 
@@ -77,7 +88,21 @@ export async function attachToRun(
     }
   } finally {
     process.off('SIGINT', onInterrupt);
+    context.stdout.off('error', onStdoutError);
   }
+}
+
+/**
+ * Returns 141, the exit code of a program that SIGPIPE ends, for a closed pipe, and throws any
+ * other failure to write the run's output.
+ */
+function stdoutFailure(error: NodeJS.ErrnoException): number {
+  if (error.code === 'EPIPE') return signalExitCode('SIGPIPE');
+  throw new LyceumError(
+    `Writing the run's output to stdout failed (${error.message}); the run goes on. Check where ` +
+      'stdout goes, such as free space on its disk.',
+    { cause: error },
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,7 +64,9 @@ function collectingContext(server: Server): CliContext & { out: string[]; err: s
   const out: string[] = [];
   const err: string[] = [];
   const collector = (into: string[]) =>
-    ({ write: (text: string) => into.push(text) }) as unknown as NodeJS.WriteStream;
+    Object.assign(new EventEmitter(), {
+      write: (text: string) => into.push(text),
+    }) as unknown as NodeJS.WriteStream;
   return {
     client: () => client,
     stdout: collector(out),
