@@ -135,8 +135,40 @@ function readSmallFile(path: string): string | undefined {
   }
 }
 
+/** Time a command waits for a local server that is starting to write its URL and key. */
+const STARTING_SERVER_WAIT_MS = 15_000;
+const STARTING_SERVER_POLL_MS = 100;
+
+/**
+ * Waits while a local server has locked its data directory but not yet written its URL or key,
+ * as right after `lyceum server &`, so that the next command finds them.
+ */
+function waitForStartingLocalServer(env: NodeJS.ProcessEnv): void {
+  const layout = dataDirLayout(defaultDataDir(env));
+  const ready = () => existsSync(layout.localUrl) && existsSync(layout.localKey);
+  if (ready()) return;
+  const deadline = Date.now() + STARTING_SERVER_WAIT_MS;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  while (!ready() && isLiveProcess(readSmallFile(layout.pidFile)) && Date.now() < deadline) {
+    Atomics.wait(sleeper, 0, 0, STARTING_SERVER_POLL_MS);
+  }
+}
+
+function isLiveProcess(pidText: string | undefined): boolean {
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Loads the CLI configuration from the environment, the config file and a local server. */
 export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  waitForStartingLocalServer(env);
   return resolveClientConfig({
     env,
     configFile: readConfigFile(configFilePath(env)),

@@ -1,0 +1,50 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CLI, startTestServer } from '../docker/support/test-server.js';
+
+/** Runs `storage ls` with only the local server's data directory to go by. */
+function listWithDataDir(dataDir: string) {
+  return execa(process.execPath, [CLI, 'storage', 'ls'], {
+    reject: false,
+    extendEnv: false,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dataDir,
+      LYCEUM_DATA_DIR: dataDir,
+      LYCEUM_CONFIG: join(dataDir, 'cli-config.json'),
+    },
+  });
+}
+
+describe('a local server that is starting', () => {
+  it('is waited for until it writes its URL and key', async () => {
+    await using server = await startTestServer();
+    const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
+    // A live process has locked the data directory, as a server does from its first moment.
+    await writeFile(join(dataDir, 'server.pid'), `${process.pid}\n`);
+
+    const listing = listWithDataDir(dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
+    await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
+
+    const listed = await listing;
+    expect(listed.stderr).toBe('');
+    expect(listed.exitCode).toBe(0);
+  });
+
+  it('is not waited for once its process is gone', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
+    const ended = execa('true');
+    const { pid } = ended;
+    await ended;
+    await writeFile(join(dataDir, 'server.pid'), `${pid}\n`);
+
+    const listed = await listWithDataDir(dataDir);
+    expect(listed.exitCode).toBe(1);
+    expect(listed.stderr).toContain('No API key configured for http://127.0.0.1:8790');
+  });
+});
