@@ -37,7 +37,7 @@ export function registerServerCommand(program: Command, context: CliContext): vo
             `    ${server.firstApiKey}`,
             '',
             `The lyceum CLI of this user on this machine needs no key. Elsewhere, run:`,
-            `    lyceum auth login --api-key ${server.firstApiKey.slice(0, 6)}... --url ${server.url}`,
+            `    lyceum auth login --api-key ${server.firstApiKey} --url ${server.url}`,
             '',
           ].join('\n'),
         );
