@@ -1,6 +1,7 @@
 import { isTerminal, type RunStatus } from '../runs/run-record.js';
 import { reportRunEnd } from './attach-to-run.js';
 import type { CliContext } from './cli-context.js';
+import { writeToStdout } from './download-output.js';
 
 /** The body of GET /execution/streaming/ID/status, as far as the CLI reads it. */
 export interface RunStatusReply {
@@ -20,9 +21,9 @@ export async function printRunOutput(context: CliContext, runId: string): Promis
   // first means the output read next is complete when the status is final.
   const reply = await client.json<RunStatusReply>(`${path}/status`);
   // The bytes go out as the run wrote them, as with `docker logs`, even when they are not text.
-  for await (const chunk of await client.request(`${path}/output`)) {
-    context.stdout.write(chunk as Buffer);
-  }
+  // A reader that closes the pipe early, as `head` does, gets 141 and no message.
+  const written = await writeToStdout(await client.request(`${path}/output`), context.stdout);
+  if (written !== 0) return written;
   if (!isTerminal(reply.status)) return 0;
   return reportRunEnd(context, runId, {
     status: reply.status,

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { dockerAvailable } from './support/docker-available.js';
-import { startTestServer, waitForStatus } from './support/test-server.js';
+import { CLI, startTestServer, waitForStatus } from './support/test-server.js';
 
 const BUSYBOX = 'lyceum-test/busybox:1';
 
@@ -29,6 +31,33 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
     expect(logs.stderr).toContain('lyceum-test/does-not-exist:1');
     expect(follow.exitCode).toBe(125);
     expect(logs.stderr).toBe(follow.stderr);
+  });
+
+  it('exits quietly when stdout closes early', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli([
+      'docker',
+      'run',
+      '-d',
+      BUSYBOX,
+      '--no-s3',
+      '-c',
+      'seq 1 200000',
+    ]);
+    const id = start.stdout.trim();
+    expect((await waitForStatus(server, id)).status).toBe('completed');
+
+    const script = '"$0" "$1" workloads logs "$2" | head -1; echo "${PIPESTATUS[0]}"';
+    const piped = await execa('bash', ['-c', script, process.execPath, CLI, id], {
+      reject: false,
+      env: {
+        LYCEUM_API_URL: server.url,
+        LYCEUM_API_KEY: server.apiKey,
+        LYCEUM_CONFIG: join(server.dataDir, 'cli-config.json'),
+      },
+    });
+    expect(piped.stdout.split('\n')).toEqual(['1', '141']);
+    expect(piped.stderr).toBe('');
   });
 
   it('limits the run streams one account holds open', async () => {

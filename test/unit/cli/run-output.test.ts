@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,8 +64,11 @@ function collectingContext(server: Server): CliContext & { out: string[]; err: s
   const out: string[] = [];
   const err: string[] = [];
   const collector = (into: string[]) =>
-    Object.assign(new EventEmitter(), {
-      write: (text: string) => into.push(text),
+    new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        into.push(chunk.toString());
+        callback();
+      },
     }) as unknown as NodeJS.WriteStream;
   return {
     client: () => client,
