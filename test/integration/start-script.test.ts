@@ -176,12 +176,4 @@ describe('bin/lyceum server', () => {
     expect(environment).toContain('NODE_EXTRA_CA_CERTS=/etc/hostname');
     expect(environment.some((entry) => entry.startsWith('LYCEUM_EXTRA_CA_CERTS='))).toBe(false);
   });
-
-  it('starts node with a larger young generation', async () => {
-    await using server = await startServerThroughScript({});
-    const commandLine = (await readFile(`/proc/${server.pid}/cmdline`, 'utf8')).split('\0');
-    expect(commandLine[0]).toBe('node');
-    expect(commandLine[1]).toBe('--max-semi-space-size=64');
-    expect(commandLine[2]).toBe(`${WRAPPER}.js`);
-  });
 });
