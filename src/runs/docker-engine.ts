@@ -20,9 +20,7 @@ import type {
   OutputListener,
   OutputStream,
 } from './container-engine.js';
-
-/** The bridge driver option that, set to false, keeps a network's containers from reaching one another. */
-const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
+import { ICC_OPTION } from './run-network.js';
 
 const UNREACHABLE_CODES = new Set([
   'ENOENT',

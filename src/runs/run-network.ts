@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { SystemFailureError } from '../errors/index.js';
 import type { ContainerEngine } from './container-engine.js';
 import { isRunProjectName } from './compose-project.js';
@@ -10,6 +11,9 @@ import { isRunProjectName } from './compose-project.js';
  * Compose instead.
  */
 export const RUN_NETWORK = 'lyceum-runs';
+
+/** The bridge driver option that, set to false, keeps a network's containers from reaching one another. */
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 /** The engine's default bridge, as `docker run` joins it. */
 export const DEFAULT_BRIDGE = 'bridge';
@@ -61,6 +65,33 @@ async function checkConfiguredNetwork(engine: ContainerEngine, name: string): Pr
     throw new SystemFailureError(
       `Network "${name}" (LYCEUM_RUN_NETWORK) belongs to the Compose run ${project}, so runs on it ` +
         `would reach that run's services. Name a network of your own, ${advice}`,
+    );
+  }
+}
+
+/**
+ * Checks the network that `LYCEUM_RUN_NETWORK` names when the server starts, so that the operator
+ * learns of a network runs cannot join, or one where they reach one another, before the first run.
+ */
+export async function checkRunNetworkAtStart(
+  engine: ContainerEngine,
+  name: string,
+  logger: Pick<Logger, 'warn'>,
+): Promise<void> {
+  try {
+    await runNetworkFor(engine, name);
+  } catch (error) {
+    logger.warn(
+      { err: error, network: name },
+      'Checking LYCEUM_RUN_NETWORK failed; Docker and Python runs fail until it names a network they can join',
+    );
+    return;
+  }
+  const network = await engine.inspectNetwork(name).catch(() => undefined);
+  if (network?.driver === 'bridge' && network.options[ICC_OPTION] !== 'false') {
+    logger.warn(
+      { network: name },
+      `Runs on LYCEUM_RUN_NETWORK can reach one another's services, because the network lacks ${ICC_OPTION}=false`,
     );
   }
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { checkRunNetworkAtStart } from '../runs/run-network.js';
 import { AccountRegistry } from '../accounts/account-registry.js';
 import { buildApp } from '../api/app.js';
 import { dataDirLayout } from '../config/data-dir.js';
@@ -135,6 +136,9 @@ export async function startServer(
   }
   const housekeeping = startHousekeeping({ uploads, credentials, config, logger });
 
+  if (config.runNetwork !== undefined) {
+    await checkRunNetworkAtStart(engine, config.runNetwork, logger);
+  }
   await runs.recover().catch((error: unknown) => {
     logger.warn(
       { err: error },

@@ -1,7 +1,8 @@
+import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { SystemFailureError } from '../../../src/errors/index.js';
 import type { NetworkInfo } from '../../../src/runs/container-engine.js';
-import { runNetworkFor } from '../../../src/runs/run-network.js';
+import { checkRunNetworkAtStart, runNetworkFor } from '../../../src/runs/run-network.js';
 import { FakeEngine } from './support/fake-engine.js';
 
 describe('runNetworkFor', () => {
@@ -77,6 +78,46 @@ describe('runNetworkFor', () => {
       labels: { 'com.docker.compose.project': 'mlflow' },
     });
     expect(await runNetworkFor(engine, 'mlflow_default')).toBe('mlflow_default');
+  });
+});
+
+describe('checkRunNetworkAtStart', () => {
+  /** Collects the warnings the check logs. */
+  function warnings() {
+    const lines: [Record<string, unknown>, string][] = [];
+    const warn = (fields: Record<string, unknown>, message: string) =>
+      lines.push([fields, message]);
+    return { lines, asLogger: { warn } as unknown as Pick<Logger, 'warn'> };
+  }
+
+  it('warns of a network runs cannot join', async () => {
+    const logger = warnings();
+    await checkRunNetworkAtStart(new FakeEngine(), 'gpu-jobs', logger.asLogger);
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]?.[0].network).toBe('gpu-jobs');
+    expect(logger.lines[0]?.[1]).toContain('Checking LYCEUM_RUN_NETWORK failed');
+  });
+
+  it('warns of a network where runs reach one another', async () => {
+    const engine = new FakeEngine();
+    engine.knownNetworks.push(network('gpu-jobs'));
+    const logger = warnings();
+    await checkRunNetworkAtStart(engine, 'gpu-jobs', logger.asLogger);
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]?.[1]).toContain(
+      "Runs on LYCEUM_RUN_NETWORK can reach one another's services",
+    );
+  });
+
+  it('is silent about an isolated network', async () => {
+    const engine = new FakeEngine();
+    engine.knownNetworks.push({
+      ...network('gpu-jobs'),
+      options: { 'com.docker.network.bridge.enable_icc': 'false' },
+    });
+    const logger = warnings();
+    await checkRunNetworkAtStart(engine, 'gpu-jobs', logger.asLogger);
+    expect(logger.lines).toEqual([]);
   });
 });
 
