@@ -27,7 +27,8 @@ export const COMPOSE_ALLOWANCES = {
   volume_drivers: 'volumes with a driver other than local, or with driver_opts',
   external_networks:
     'networks declared external or given a name of their own, and network_mode naming a network',
-  network_drivers: 'networks with a driver other than bridge, or with driver_opts or ipam',
+  network_drivers:
+    'networks with a driver other than bridge, or with driver_opts (other than traffic turned off) or ipam',
   providers:
     'services with a provider, and top-level models, which Compose carries out by running a program on the server',
   logging_drivers:

@@ -1,4 +1,4 @@
-import { entriesOf, isPresent, isSet, isTrue, lowerText } from './compose-values.js';
+import { entriesOf, isMapping, isPresent, isSet, isTrue, lowerText } from './compose-values.js';
 import type { HostAccess } from './service-host-access.js';
 
 /**
@@ -34,7 +34,9 @@ export function findProjectHostAccess(file: Record<string, unknown>): HostAccess
     if (isPresent(network.driver) && lowerText(network.driver) !== 'bridge') {
       report(where, `driver: ${String(network.driver)}`, 'network_drivers');
     }
-    if (isPresent(network.driver_opts)) report(where, 'driver_opts', 'network_drivers');
+    if (isPresent(network.driver_opts) && !onlyRestricts(network.driver_opts)) {
+      report(where, 'driver_opts', 'network_drivers');
+    }
     // A subnet of the file's choice could overlap a network of the host and capture its traffic.
     if (isPresent(network.ipam)) report(where, 'ipam', 'network_drivers');
   }
@@ -47,4 +49,20 @@ export function findProjectHostAccess(file: Record<string, unknown>): HostAccess
     }
   }
   return found;
+}
+
+/** Bridge options that, set to false, only take abilities away from the network's containers. */
+const RESTRICTING_BRIDGE_OPTIONS = new Set([
+  'com.docker.network.bridge.enable_icc',
+  'com.docker.network.bridge.enable_ip_masquerade',
+]);
+
+/** Tells whether network driver options only turn off traffic, which needs no allowance. */
+function onlyRestricts(options: unknown): boolean {
+  return (
+    isMapping(options) &&
+    Object.entries(options).every(
+      ([key, value]) => RESTRICTING_BRIDGE_OPTIONS.has(key) && lowerText(value) === 'false',
+    )
+  );
 }

@@ -218,9 +218,25 @@ describe('checkComposeFile', () => {
       ['secrets:\n  s:\n    file: ""\n', 'secrets.s: file:  [host_files]'],
       ['configs:\n  c:\n    file: ""\n', 'configs.c: file:  [host_files]'],
       ['models:\n  m:\n    model: ai/smollm2\n', 'models: models [providers]'],
+      [
+        'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: "true"}\n',
+        'networks.n: driver_opts [network_drivers]',
+      ],
+      [
+        'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: "false", com.docker.network.bridge.name: eth0}\n',
+        'networks.n: driver_opts [network_drivers]',
+      ],
     ])('rejects top-level %j', (section, line) => {
       const text = withService('command: "true"') + section;
       expect(() => check(text)).toThrow(`- ${line}`);
+    });
+
+    it.each([
+      'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: "false"}\n',
+      'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: false, com.docker.network.bridge.enable_ip_masquerade: "False"}\n',
+    ])('accepts network options that only turn traffic off: %j', (section) => {
+      const text = withService('command: "true"') + section;
+      expect(() => check(text)).not.toThrow();
     });
 
     it('lists every finding and how to allow it', () => {
