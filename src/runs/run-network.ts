@@ -40,18 +40,23 @@ export async function runNetworkFor(
 }
 
 /**
- * Rejects an operator's network that runs must not join: one the engine lacks or knows only by id
- * (an id can stand for `host` or `none`, which the name check at start-up let through), one with
+ * Rejects an operator's network that runs must not join: one the engine lacks or finds only by id
+ * (an id can stand for `host` or `none`, which the name check at start-up lets through), one with
  * the host's or no network stack, and one that a Compose run of some account made for itself.
  */
 async function checkConfiguredNetwork(engine: ContainerEngine, name: string): Promise<void> {
   const network = await engine.inspectNetwork(name);
-  const advice = 'or change or unset LYCEUM_RUN_NETWORK, and restart the server.';
-  if (network === undefined || network.name !== name) {
-    const known = network === undefined ? '' : ` (it is the id of network "${network.name}")`;
+  const advice = 'or change or unset LYCEUM_RUN_NETWORK and restart the server.';
+  if (network === undefined) {
     throw new SystemFailureError(
-      `Network "${name}" (LYCEUM_RUN_NETWORK) was not found in the Docker engine${known}. Create ` +
-        `it with "docker network create", name it by its name, ${advice}`,
+      `Network "${name}" (LYCEUM_RUN_NETWORK) was not found in the Docker engine. Create it with ` +
+        `"docker network create", ${advice}`,
+    );
+  }
+  if (network.name !== name) {
+    throw new SystemFailureError(
+      `LYCEUM_RUN_NETWORK "${name}" is the id of network "${network.name}", not a name. Name the ` +
+        `network by its name, ${advice}`,
     );
   }
   if (network.driver === 'host' || network.driver === 'null') {

@@ -47,8 +47,7 @@ describe('runNetworkFor', () => {
     engine.inspectNetwork = async () => network('host', 'host');
     const run = runNetworkFor(engine, 'aeb8');
     await expect(run).rejects.toThrow(
-      'Network "aeb8" (LYCEUM_RUN_NETWORK) was not found in the Docker engine (it is the id of ' +
-        'network "host").',
+      'LYCEUM_RUN_NETWORK "aeb8" is the id of network "host", not a name.',
     );
   });
 
