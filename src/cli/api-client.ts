@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientConfig } from '../config/client-config.js';
 import { LyceumError, UnauthorizedError } from '../errors/index.js';
-import { extraCaCertificates } from './extra-ca-certificates.js';
+import { extraCaContext } from './extra-ca-certificates.js';
 
 /** An error response of the server, with its status and `detail`. */
 export class ApiError extends LyceumError {
@@ -67,13 +67,13 @@ export class ApiClient {
     // node:https is loaded only for https URLs: loading it at start-up cost every command a few ms.
     const secure = url.protocol === 'https:';
     const send = secure ? (await import('node:https')).request : httpRequest;
-    const ca = secure ? await extraCaCertificates() : undefined;
+    const secureContext = secure ? await extraCaContext() : undefined;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const outgoing = send(url, {
         method: options.method ?? 'GET',
         headers: { ...options.headers, authorization: `Bearer ${apiKey}` },
         ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(ca === undefined ? {} : { ca }),
+        ...(secureContext === undefined ? {} : { secureContext }),
       });
       outgoing.on('response', resolve);
       outgoing.on('error', reject);
@@ -86,11 +86,23 @@ export class ApiClient {
     }).catch((error: unknown) => {
       if (options.signal?.aborted) throw error;
       const code = (error as { code?: string }).code ?? '';
+      if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+        throw new ServerUnreachableError(
+          `The lyceum server at ${baseUrl} presented a TLS certificate for another host name ` +
+            `(${(error as Error).message}); use a URL with a host name that the certificate names.`,
+          { cause: error },
+        );
+      }
       if (/CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)) {
+        const caFile = process.env.LYCEUM_EXTRA_CA_CERTS || process.env.NODE_EXTRA_CA_CERTS;
+        const advice =
+          caFile === undefined
+            ? "If your own CA signed it, set NODE_EXTRA_CA_CERTS to that CA's PEM file."
+            : `NODE_EXTRA_CA_CERTS names ${caFile}, which does not hold the CA that signed it ` +
+              '(files without a PEM certificate are ignored); add that CA to it.';
         throw new ServerUnreachableError(
           `The lyceum server at ${baseUrl} presented a TLS certificate that is not trusted ` +
-            `(${code}: ${(error as Error).message}). If your own CA signed it, set ` +
-            "NODE_EXTRA_CA_CERTS to that CA's PEM file.",
+            `(${code}: ${(error as Error).message}). ${advice}`,
           { cause: error },
         );
       }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LyceumError } from '../errors/index.js';
-import { ServerUnreachableError } from './api-client.js';
+import { ApiError, ServerUnreachableError } from './api-client.js';
 import type { CliContext } from './cli-context.js';
 import { signalExitCode } from './download-output.js';
 import { exitCodeFor, followRun, type JobFinished } from './run-stream.js';
@@ -60,13 +60,26 @@ export async function attachToRun(
       const finished = await followRun(client, runId, onOutput, detach.signal).catch(
         (error: unknown) => {
           if (stdoutError !== undefined) return undefined;
+          // The run was started or found, so a refused stream must not look like a failed start.
+          if (error instanceof ApiError && error.status === 429) {
+            throw new ApiError(
+              429,
+              `${error.message} Run ${runId} goes on without it; follow it later with ` +
+                `"lyceum workloads logs ${runId} -f", or check it with "lyceum workloads list".`,
+            );
+          }
           // Only a reconnection waits out a server that is down; a first connection reports it.
           if (lostAt === undefined || !(error instanceof ServerUnreachableError)) throw error;
           return undefined;
         },
       );
-      if (stdoutError !== undefined) return stdoutFailure(stdoutError);
-      if (finished !== undefined) return reportRunEnd(context, runId, finished);
+      if (finished !== undefined) {
+        // A failed write emits its error on a later tick, so the end waits for one.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stdoutError !== undefined) return stdoutFailure(stdoutError, true);
+        return reportRunEnd(context, runId, finished);
+      }
+      if (stdoutError !== undefined) return stdoutFailure(stdoutError, false);
       if (detach.signal.aborted) return 130;
 
       // A stream that carried output was a working connection, so its loss starts a new wait.
@@ -96,11 +109,12 @@ export async function attachToRun(
  * Returns 141, the exit code of a program that SIGPIPE ends, for a closed pipe, and throws any
  * other failure to write the run's output.
  */
-function stdoutFailure(error: NodeJS.ErrnoException): number {
+function stdoutFailure(error: NodeJS.ErrnoException, runEnded: boolean): number {
   if (error.code === 'EPIPE') return signalExitCode('SIGPIPE');
+  const run = runEnded ? 'the run has ended' : 'the run goes on';
   throw new LyceumError(
-    `Writing the run's output to stdout failed (${error.message}); the run goes on. Check where ` +
-      'stdout goes, such as free space on its disk.',
+    `Writing the run's output to stdout failed (${error.message}); ${run}. Check where stdout ` +
+      'goes, such as free space on its disk.',
     { cause: error },
   );
 }

@@ -57,12 +57,18 @@ const RESTRICTING_BRIDGE_OPTIONS = new Set([
   'com.docker.network.bridge.enable_ip_masquerade',
 ]);
 
-/** Tells whether network driver options only turn off traffic, which needs no allowance. */
+/**
+ * Tells whether network driver options only turn off traffic, which needs no allowance. Compose
+ * takes only strings here, and the engine reads "false" in any case but not with spaces.
+ */
 function onlyRestricts(options: unknown): boolean {
   return (
     isMapping(options) &&
     Object.entries(options).every(
-      ([key, value]) => RESTRICTING_BRIDGE_OPTIONS.has(key) && lowerText(value) === 'false',
+      ([key, value]) =>
+        RESTRICTING_BRIDGE_OPTIONS.has(key) &&
+        typeof value === 'string' &&
+        value.toLowerCase() === 'false',
     )
   );
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -127,8 +127,14 @@ export function readLocalServerUrl(env: NodeJS.ProcessEnv = process.env): string
   return readSmallFile(dataDirLayout(defaultDataDir(env)).localUrl);
 }
 
+/** The largest key, URL or pid file the CLI reads from the data directory. */
+const SMALL_FILE_MAX_BYTES = 4096;
+
 function readSmallFile(path: string): string | undefined {
   try {
+    // A FIFO or a device in its place would block or never end.
+    const stats = statSync(path);
+    if (!stats.isFile() || stats.size > SMALL_FILE_MAX_BYTES) return undefined;
     return readFileSync(path, 'utf8').trim() || undefined;
   } catch {
     return undefined;
@@ -137,21 +143,32 @@ function readSmallFile(path: string): string | undefined {
 
 /** Time a command waits for a local server that is starting to write its URL and key. */
 const STARTING_SERVER_WAIT_MS = 15_000;
+/**
+ * Time a command waits for a server to lock a data directory that exists but has no key yet: a
+ * server started with `lyceum server &` locks it about 0.6 s after it starts (on 2 cores).
+ */
+const STARTING_SERVER_GRACE_MS = 3000;
 const STARTING_SERVER_POLL_MS = 100;
 
 /**
  * Waits while a local server has locked its data directory but not yet written its URL or key,
- * as right after `lyceum server &`, so that the next command finds them.
+ * or, for a short grace time, while the directory exists without them, as right after
+ * `lyceum server &`, so that the next command finds them. Returns whether it waited.
  */
-function waitForStartingLocalServer(env: NodeJS.ProcessEnv): void {
+function waitForStartingLocalServer(env: NodeJS.ProcessEnv): boolean {
   const layout = dataDirLayout(defaultDataDir(env));
   const ready = () => existsSync(layout.localUrl) && existsSync(layout.localKey);
-  if (ready()) return;
+  if (ready()) return false;
   const deadline = Date.now() + STARTING_SERVER_WAIT_MS;
+  const graceEnd = Date.now() + (existsSync(layout.root) ? STARTING_SERVER_GRACE_MS : 0);
+  const starting = () => isLiveProcess(readSmallFile(layout.pidFile)) || Date.now() < graceEnd;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  while (!ready() && isLiveProcess(readSmallFile(layout.pidFile)) && Date.now() < deadline) {
+  let waited = false;
+  while (!ready() && starting() && Date.now() < deadline) {
     Atomics.wait(sleeper, 0, 0, STARTING_SERVER_POLL_MS);
+    waited = true;
   }
+  return waited;
 }
 
 function isLiveProcess(pidText: string | undefined): boolean {
@@ -168,11 +185,16 @@ function isLiveProcess(pidText: string | undefined): boolean {
 
 /** Loads the CLI configuration from the environment, the config file and a local server. */
 export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
-  waitForStartingLocalServer(env);
-  return resolveClientConfig({
-    env,
-    configFile: readConfigFile(configFilePath(env)),
-    localServerKey: readLocalServerKey(env),
-    localServerUrl: readLocalServerUrl(env),
-  });
+  const configFile = readConfigFile(configFilePath(env));
+  const resolve = () =>
+    resolveClientConfig({
+      env,
+      configFile,
+      localServerKey: readLocalServerKey(env),
+      localServerUrl: readLocalServerUrl(env),
+    });
+  const config = resolve();
+  // Only a command that has no key without the local server waits for it to start.
+  if (config.apiKey !== undefined) return config;
+  return waitForStartingLocalServer(env) ? resolve() : config;
 }

@@ -11,6 +11,10 @@ export const PULL_POLICIES: readonly PullPolicy[] = ['never', 'missing', 'always
 export type ComposeVersion = 'auto' | 'v2' | 'v1';
 export const COMPOSE_VERSIONS: readonly ComposeVersion[] = ['auto', 'v2', 'v1'];
 
+/** The levels of pino, the server's logger. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** Everything the server needs to start; built once, at the edge, from flags and environment. */
 export interface ServerConfig {
   host: string;
@@ -37,6 +41,7 @@ export interface ServerConfig {
   s3PublicUrlForRuns: string | undefined;
   /** The image of Python runs that name none. */
   defaultPythonImage: string;
+  logLevel: LogLevel;
   /** The network Docker and Python runs join; undefined lets the server choose (see run-network.ts). */
   runNetwork: string | undefined;
   composeVersion: ComposeVersion;
@@ -75,6 +80,12 @@ export function resolveServerConfig(
       `LYCEUM_COMPOSE_VERSION ${JSON.stringify(composeVersion)} is invalid; use auto, v2 or v1.`,
     );
   }
+  const logLevel = (env.LYCEUM_LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new InvalidInputError(
+      `LYCEUM_LOG_LEVEL ${JSON.stringify(logLevel)} is invalid; use ${LOG_LEVELS.slice(0, -1).join(', ')} or silent.`,
+    );
+  }
   const config: ServerConfig = {
     host,
     port,
@@ -104,11 +115,12 @@ export function resolveServerConfig(
       env.LYCEUM_MAX_UPLOAD_BYTES,
       5 * 1024 ** 4,
     ),
-    maxStreamsPerAccount: parsePositive(
+    maxStreamsPerAccount: parseAtLeastOne(
       'LYCEUM_MAX_STREAMS_PER_ACCOUNT',
       env.LYCEUM_MAX_STREAMS_PER_ACCOUNT,
       256,
     ),
+    logLevel,
     runNetwork: parseRunNetwork(env.LYCEUM_RUN_NETWORK),
     composeVersion,
     composeAllowances: parseComposeAllowances(env.LYCEUM_COMPOSE_ALLOW),
@@ -150,8 +162,25 @@ function parsePort(
 function parseSeconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 1) {
+  if (!Number.isFinite(parsed)) {
+    throw new InvalidInputError(
+      `${name} ${JSON.stringify(value)} is not a number of seconds; give a plain number, such as 600.`,
+    );
+  }
+  if (parsed < 1) {
     throw new InvalidInputError(`${name} ${JSON.stringify(value)} must be at least 1 second.`);
+  }
+  return parsed;
+}
+
+/** Reads a count of at least 1 from a variable; empty counts as unset. */
+function parseAtLeastOne(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new InvalidInputError(
+      `${name} ${JSON.stringify(value)} must be a whole number, at least 1.`,
+    );
   }
   return parsed;
 }

@@ -22,6 +22,9 @@ import type {
 } from './container-engine.js';
 import { ICC_OPTION } from './run-network.js';
 
+/** The label on the isolated network a lyceum server makes for runs. */
+const ISOLATED_LABEL = 'dev.lyceum.network';
+
 const UNREACHABLE_CODES = new Set([
   'ENOENT',
   'ECONNREFUSED',
@@ -162,11 +165,19 @@ export class DockerEngine implements ContainerEngine {
   async ensureIsolatedNetwork(name: string): Promise<void> {
     const existing = await this.inspectNetwork(name);
     if (existing !== undefined) {
-      if (existing.driver === 'bridge' && existing.options[ICC_OPTION] === 'false') return;
+      // Only a network this or another lyceum server made will do: a Compose file could have
+      // made one of the same name, internal or with options of its own.
+      if (
+        existing.labels[ISOLATED_LABEL] === 'isolated' &&
+        existing.options[ICC_OPTION] === 'false'
+      ) {
+        return;
+      }
       throw new SystemFailureError(
-        `Network "${name}" exists but lets its containers reach one another (a ${existing.driver} ` +
-          `network without ${ICC_OPTION}=false), so runs cannot join it. Remove it with ` +
-          `"docker network rm ${name}" once no container uses it, and the server makes it again.`,
+        `Network "${name}" exists but was not made by a lyceum server for runs (it lacks the ` +
+          `label ${ISOLATED_LABEL}=isolated or ${ICC_OPTION}=false), so runs cannot join it. ` +
+          `Remove it with "docker network rm ${name}" once no container uses it, and the server ` +
+          'makes it again.',
       );
     }
     await this.call(() =>
@@ -176,7 +187,7 @@ export class DockerEngine implements ContainerEngine {
         CheckDuplicate: true,
         // Without inter-container traffic, a service one run listens with is closed to the others.
         Options: { [ICC_OPTION]: 'false' },
-        Labels: { 'dev.lyceum.network': 'isolated' },
+        Labels: { [ISOLATED_LABEL]: 'isolated' },
       }),
     ).catch((error: unknown) => {
       // Another server or run created it meanwhile.

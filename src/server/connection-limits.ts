@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** How often the headers timeout is checked; it may be exceeded by this much at most. */
+const HEADERS_CHECK_INTERVAL_MS = 1000;
+
 /** Limits on the open connections of one HTTP listener. */
 export interface ConnectionLimits {
   /**
@@ -30,6 +33,10 @@ export interface ConnectionLimits {
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
   server.maxConnections = limits.total;
   server.headersTimeout = limits.headersTimeoutMs;
+  // Node checks the headers timeout this often (every 30 s unless set), so a late client could
+  // otherwise keep a connection for up to 30 s past it. Node starts the check on "listening".
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    HEADERS_CHECK_INTERVAL_MS;
   if (limits.idleTimeoutMs !== undefined) server.timeout = limits.idleTimeoutMs;
   const { perAddress } = limits;
   if (perAddress === undefined) return;

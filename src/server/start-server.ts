@@ -52,7 +52,7 @@ export async function startServer(
   config: ServerConfig,
   options: { logger?: Logger; engine?: ContainerEngine } = {},
 ): Promise<RunningServer> {
-  const logger = options.logger ?? pino({ level: process.env.LYCEUM_LOG_LEVEL ?? 'info' });
+  const logger = options.logger ?? pino({ level: config.logLevel });
   const layout = dataDirLayout(config.dataDir);
   await createDataDir(layout);
   const unlock = await lockDataDir(layout);

@@ -48,7 +48,7 @@ describe.skipIf(!dockerAvailable)('DockerEngine', () => {
     await execa('docker', ['network', 'create', network]);
     try {
       await expect(engine.ensureIsolatedNetwork(network)).rejects.toThrow(
-        `Network "${network}" exists but lets its containers reach one another`,
+        `Network "${network}" exists but was not made by a lyceum server for runs`,
       );
     } finally {
       await execa('docker', ['network', 'rm', network], { reject: false });

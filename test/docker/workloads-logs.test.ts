@@ -60,6 +60,26 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
     expect(piped.stderr).toBe('');
   });
 
+  it('reports a failed write of an ended run', async () => {
+    await using server = await startTestServer();
+    const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '--no-s3', '-c', 'echo done']);
+    const id = start.stdout.trim();
+    expect((await waitForStatus(server, id)).status).toBe('completed');
+
+    const script = '"$0" "$1" workloads logs "$2" -f > /dev/full';
+    const full = await execa('bash', ['-c', script, process.execPath, CLI, id], {
+      reject: false,
+      env: {
+        LYCEUM_API_URL: server.url,
+        LYCEUM_API_KEY: server.apiKey,
+        LYCEUM_CONFIG: join(server.dataDir, 'cli-config.json'),
+      },
+    });
+    expect(full.exitCode).toBe(1);
+    expect(full.stderr).toContain("Writing the run's output to stdout failed (ENOSPC");
+    expect(full.stderr).toContain('the run has ended.');
+  });
+
   it('limits the run streams one account holds open', async () => {
     await using server = await startTestServer({ env: { LYCEUM_MAX_STREAMS_PER_ACCOUNT: '2' } });
     const start = await server.cli(['docker', 'run', '-d', BUSYBOX, '--no-s3', '-c', 'sleep 30']);
@@ -79,6 +99,17 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
     expect(((await third.json()) as { detail: string }).detail).toContain(
       'follows 2 run streams already',
     );
+
+    // A run started in the foreground goes on when its stream is refused, and the CLI says so.
+    const foreground = await server.cli(['docker', 'run', BUSYBOX, '--no-s3', '-c', 'echo hi']);
+    expect(foreground.exitCode).toBe(1);
+    expect(foreground.stderr).toContain('follows 2 run streams already');
+    const started =
+      /Run (run_\w+) goes on without it; follow it later with "lyceum workloads logs \1 -f"/.exec(
+        foreground.stderr,
+      );
+    expect(started).not.toBeNull();
+    expect((await waitForStatus(server, started![1]!)).status).toBe('completed');
 
     first.stop.abort();
     await new Promise((resolve) => setTimeout(resolve, 200));

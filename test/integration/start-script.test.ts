@@ -11,8 +11,10 @@ import { startTestServer, type TestServer } from '../docker/support/test-server.
 /** The shell script that starts the CLI. It moves NODE_EXTRA_CA_CERTS to LYCEUM_EXTRA_CA_CERTS. */
 const WRAPPER = resolve(import.meta.dirname, '../../bin/lyceum');
 
-/** Makes a self-signed certificate for 127.0.0.1 with openssl and returns its PEM files. */
-async function makeCertificate(): Promise<{ certFile: string; keyFile: string }> {
+/** Makes a self-signed certificate, for 127.0.0.1 unless told, with openssl and returns its PEM files. */
+async function makeCertificate(
+  altName = 'IP:127.0.0.1',
+): Promise<{ certFile: string; keyFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'lyceum-tls-'));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
@@ -27,7 +29,7 @@ async function makeCertificate(): Promise<{ certFile: string; keyFile: string }>
     '-subj',
     '/CN=127.0.0.1',
     '-addext',
-    'subjectAltName=IP:127.0.0.1',
+    `subjectAltName=${altName}`,
     '-keyout',
     keyFile,
     '-out',
@@ -117,6 +119,36 @@ describe('NODE_EXTRA_CA_CERTS', () => {
     expect(listed.stderr).toContain("set NODE_EXTRA_CA_CERTS to that CA's PEM file.");
   });
 
+  it('names the file that lacks the CA', async () => {
+    await using server = await startTestServer();
+    const { certFile, keyFile } = await makeCertificate();
+    const other = await makeCertificate();
+    await using relay = await startTlsRelay(server, certFile, keyFile);
+
+    const listed = await listThrough([WRAPPER], server, relay.url, {
+      NODE_EXTRA_CA_CERTS: other.certFile,
+    });
+    expect(listed.exitCode).toBe(1);
+    expect(listed.stderr).toContain(
+      `NODE_EXTRA_CA_CERTS names ${other.certFile}, which does not hold the CA that signed it`,
+    );
+  });
+
+  it('names a certificate for another host', async () => {
+    await using server = await startTestServer();
+    const { certFile, keyFile } = await makeCertificate('DNS:lyceum.example');
+    await using relay = await startTlsRelay(server, certFile, keyFile);
+
+    const listed = await listThrough([WRAPPER], server, relay.url, {
+      NODE_EXTRA_CA_CERTS: certFile,
+    });
+    expect(listed.exitCode).toBe(1);
+    expect(listed.stderr).toContain(
+      `The lyceum server at ${relay.url} presented a TLS certificate for another host name`,
+    );
+    expect(listed.stderr).toContain('use a URL with a host name that the certificate names.');
+  });
+
   it('names an unreadable certificate file', async () => {
     await using server = await startTestServer();
     const { certFile, keyFile } = await makeCertificate();
@@ -135,21 +167,22 @@ describe('NODE_EXTRA_CA_CERTS', () => {
 });
 
 /** Starts `bin/lyceum server` on free loopback ports and returns it once it listens. */
-async function startServerThroughScript(env: Record<string, string>) {
+async function startServerThroughScript(words: string[], env: Record<string, string>) {
   const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-script-'));
-  const child = spawn(
-    WRAPPER,
-    ['server', '--host', '127.0.0.1', '--port', '0', '--s3-port', '0', '--data-dir', dataDir],
-    {
-      stdio: 'ignore',
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: dataDir,
-        DOCKER_HOST: `unix://${join(dataDir, 'no-engine.sock')}`,
-        ...env,
-      },
+  const child = spawn(WRAPPER, words, {
+    stdio: 'ignore',
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dataDir,
+      DOCKER_HOST: `unix://${join(dataDir, 'no-engine.sock')}`,
+      // Settings go in the environment, since `--` makes every later word an operand.
+      LYCEUM_HOST: '127.0.0.1',
+      LYCEUM_PORT: '0',
+      LYCEUM_S3_PORT: '0',
+      LYCEUM_DATA_DIR: dataDir,
+      ...env,
     },
-  );
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // The server writes its URL for the local CLI once it listens.
   for (let attempt = 0; ; attempt++) {
@@ -170,8 +203,10 @@ async function startServerThroughScript(env: Record<string, string>) {
 }
 
 describe('bin/lyceum server', () => {
-  it('keeps NODE_EXTRA_CA_CERTS for the server', async () => {
-    await using server = await startServerThroughScript({ NODE_EXTRA_CA_CERTS: '/etc/hostname' });
+  it.each([[['server']], [['--', 'server']]])('keeps NODE_EXTRA_CA_CERTS for %j', async (words) => {
+    await using server = await startServerThroughScript(words, {
+      NODE_EXTRA_CA_CERTS: '/etc/hostname',
+    });
     const environment = (await readFile(`/proc/${server.pid}/environ`, 'utf8')).split('\0');
     expect(environment).toContain('NODE_EXTRA_CA_CERTS=/etc/hostname');
     expect(environment.some((entry) => entry.startsWith('LYCEUM_EXTRA_CA_CERTS='))).toBe(false);

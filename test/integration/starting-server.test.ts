@@ -36,7 +36,21 @@ describe('a local server that is starting', () => {
     expect(listed.exitCode).toBe(0);
   });
 
-  it('is not waited for once its process is gone', async () => {
+  it('is waited for briefly before it locks its data directory', async () => {
+    await using server = await startTestServer();
+    const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
+
+    const listing = listWithDataDir(dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
+    await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
+
+    const listed = await listing;
+    expect(listed.stderr).toBe('');
+    expect(listed.exitCode).toBe(0);
+  });
+
+  it('is waited for only briefly without a live process', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
     const ended = execa('true');
     const { pid } = ended;

@@ -223,6 +223,14 @@ describe('checkComposeFile', () => {
         'networks.n: driver_opts [network_drivers]',
       ],
       [
+        'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: false}\n',
+        'networks.n: driver_opts [network_drivers]',
+      ],
+      [
+        'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: " false "}\n',
+        'networks.n: driver_opts [network_drivers]',
+      ],
+      [
         'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: "false", com.docker.network.bridge.name: eth0}\n',
         'networks.n: driver_opts [network_drivers]',
       ],
@@ -233,7 +241,7 @@ describe('checkComposeFile', () => {
 
     it.each([
       'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: "false"}\n',
-      'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: false, com.docker.network.bridge.enable_ip_masquerade: "False"}\n',
+      'networks:\n  n:\n    driver_opts: {com.docker.network.bridge.enable_icc: "FALSE", com.docker.network.bridge.enable_ip_masquerade: "False"}\n',
     ])('accepts network options that only turn traffic off: %j', (section) => {
       const text = withService('command: "true"') + section;
       expect(() => check(text)).not.toThrow();

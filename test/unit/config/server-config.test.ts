@@ -211,18 +211,41 @@ describe('resolveServerConfig timeouts', () => {
     expect(config.defaultTimeoutSeconds).toBe(600);
   });
 
-  describe.each(['-1', '0', 'soon', 'Infinity'])('LYCEUM_DEFAULT_TIMEOUT %j', (value) => {
+  describe.each([
+    ['-1', 'must be at least 1 second'],
+    ['0', 'must be at least 1 second'],
+    ['soon', 'is not a number of seconds; give a plain number, such as 600.'],
+    ['10m', 'is not a number of seconds; give a plain number, such as 600.'],
+    ['Infinity', 'is not a number of seconds; give a plain number, such as 600.'],
+  ])('LYCEUM_DEFAULT_TIMEOUT %j', (value, reason) => {
     const env = { LYCEUM_DEFAULT_TIMEOUT: value };
 
     it('throws InvalidInputError', () => {
       expect(() => resolveServerConfig({}, env)).toThrow(InvalidInputError);
     });
 
-    it('names the variable and value', () => {
+    it('names the variable, value and reason', () => {
       expect(() => resolveServerConfig({}, env)).toThrow(
-        `LYCEUM_DEFAULT_TIMEOUT ${JSON.stringify(value)} must be at least 1 second`,
+        `LYCEUM_DEFAULT_TIMEOUT ${JSON.stringify(value)} ${reason}`,
       );
     });
+  });
+
+  it.each(['0', '-1', '2.5', 'many'])('rejects LYCEUM_MAX_STREAMS_PER_ACCOUNT %j', (value) => {
+    expect(() => resolveServerConfig({}, { LYCEUM_MAX_STREAMS_PER_ACCOUNT: value })).toThrow(
+      `LYCEUM_MAX_STREAMS_PER_ACCOUNT ${JSON.stringify(value)} must be a whole number, at least 1.`,
+    );
+  });
+
+  it('reads LYCEUM_LOG_LEVEL', () => {
+    expect(resolveServerConfig({}, {}).logLevel).toBe('info');
+    expect(resolveServerConfig({}, { LYCEUM_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  });
+
+  it('rejects an unknown LYCEUM_LOG_LEVEL', () => {
+    expect(() => resolveServerConfig({}, { LYCEUM_LOG_LEVEL: 'verbose' })).toThrow(
+      'LYCEUM_LOG_LEVEL "verbose" is invalid; use fatal, error, warn, info, debug, trace or silent.',
+    );
   });
 });
 
