@@ -144,23 +144,23 @@ function readSmallFile(path: string): string | undefined {
 /** Time a command waits for a local server that is starting to write its URL and key. */
 const STARTING_SERVER_WAIT_MS = 15_000;
 /**
- * Time a command waits for a server to lock a data directory that exists but has no key yet: a
- * server started with `lyceum server &` locks it about 0.6 s after it starts (on 2 cores).
+ * Time a command without a key waits for a server to lock its data directory: a server started
+ * with `lyceum server &` locks it about 0.6 s after it starts (on 2 cores).
  */
 const STARTING_SERVER_GRACE_MS = 3000;
 const STARTING_SERVER_POLL_MS = 100;
 
 /**
  * Waits while a local server has locked its data directory but not yet written its URL or key,
- * or, for a short grace time, while the directory exists without them, as right after
- * `lyceum server &`, so that the next command finds them. Returns whether it waited.
+ * or, for a short grace time, while no server has locked it, as right after `lyceum server &`, so
+ * that the next command finds them. Returns whether it waited.
  */
 function waitForStartingLocalServer(env: NodeJS.ProcessEnv): boolean {
   const layout = dataDirLayout(defaultDataDir(env));
   const ready = () => existsSync(layout.localUrl) && existsSync(layout.localKey);
   if (ready()) return false;
   const deadline = Date.now() + STARTING_SERVER_WAIT_MS;
-  const graceEnd = Date.now() + (existsSync(layout.root) ? STARTING_SERVER_GRACE_MS : 0);
+  const graceEnd = Date.now() + STARTING_SERVER_GRACE_MS;
   const starting = () => isLiveProcess(readSmallFile(layout.pidFile)) || Date.now() < graceEnd;
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   let waited = false;
@@ -183,8 +183,14 @@ function isLiveProcess(pidText: string | undefined): boolean {
   }
 }
 
-/** Loads the CLI configuration from the environment, the config file and a local server. */
-export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+/**
+ * Loads the CLI configuration from the environment, the config file and a local server. Without a
+ * key, it first waits a little for a local server that may be starting, unless told not to.
+ */
+export function loadClientConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { waitForLocalServer?: boolean } = {},
+): ClientConfig {
   const configFile = readConfigFile(configFilePath(env));
   const resolve = () =>
     resolveClientConfig({
@@ -195,6 +201,6 @@ export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientCo
     });
   const config = resolve();
   // Only a command that has no key without the local server waits for it to start.
-  if (config.apiKey !== undefined) return config;
+  if (config.apiKey !== undefined || options.waitForLocalServer === false) return config;
   return waitForStartingLocalServer(env) ? resolve() : config;
 }

@@ -31,7 +31,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       const baseUrl = (
         options.url ??
         current.base_url ??
-        loadClientConfig(context.env).baseUrl
+        loadClientConfig(context.env, { waitForLocalServer: false }).baseUrl
       ).replace(/\/+$/, '');
       if (options.url !== undefined && !/^https?:\/\//.test(options.url)) {
         throw new InvalidInputError(
@@ -62,7 +62,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
     .description('Show which server and key the CLI uses, and whether the server accepts the key')
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }) => {
-      const config = loadClientConfig(context.env);
+      const config = loadClientConfig(context.env, { waitForLocalServer: false });
       let accepted: boolean | undefined;
       let problem: string | undefined;
       if (config.apiKey === undefined) {
