@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
 import { AuthFailureCounter, bearerAuthentication, recheckApiKey } from './authenticate.js';
 import { handleError } from './error-handler.js';
+import { requestForLog } from './request-log.js';
 import { registerCredentialRoutes } from './routes/credential-routes.js';
 import { registerExecutionRoutes } from './routes/execution-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
@@ -19,7 +20,8 @@ export async function buildApp(
   logger: FastifyBaseLogger,
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: logger,
+    // A key someone puts in a query string must not reach the log with the request's URL.
+    loggerInstance: logger.child({}, { serializers: { req: requestForLog } }),
     bodyLimit: 16 * 1024 * 1024,
     // Followers of run streams keep connections open for hours; a stopping server must not wait.
     forceCloseConnections: true,
