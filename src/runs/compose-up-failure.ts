@@ -13,6 +13,9 @@ const NOT_RUNNABLE: [RegExp, 126 | 127][] = [
 /** The engine's words when a published port is taken on the host. */
 const PORT_TAKEN =
   /\S+ failed: port is already allocated|listen \S+ \S+: bind: address already in use/;
+/** The engine's words when a service asks for a device driver or runtime it lacks, such as GPUs. */
+const MISSING_ENGINE_FEATURE =
+  /could not select device driver "[^"]*" with capabilities: \S+|[Uu]nknown runtime specified \S+/;
 /** Compose's words for the container it was starting (v2), or the service it could not start (v1). */
 const STARTING: [RegExp, string][] = [
   [/Container (\S+)\s+Starting/g, 'Container'],
@@ -48,6 +51,17 @@ export function userFaultInUp(output: string, cause: unknown): LyceumError | und
         { cause },
       );
     }
+  }
+  const missing = MISSING_ENGINE_FEATURE.exec(output);
+  if (missing !== null) {
+    const starting = startingService(output) ?? 'A service';
+    return new ComposeStartFailedError(
+      `${starting} asks for a device driver or runtime that the server's Docker engine does not ` +
+        `have (${missing[0]}); remove the request, such as "gpus" or "runtime", from the Compose ` +
+        "file, or ask the server's operator which ones the engine has.",
+      1,
+      { cause },
+    );
   }
   const port = PORT_TAKEN.exec(output);
   if (port !== null) {

@@ -412,6 +412,23 @@ describe('storage API', () => {
     expect(await readdir(dataDirLayout(server.dataDir).staging)).toEqual([]);
   });
 
+  it('prints how the owner of a new account logs in', async () => {
+    await using server = await startTestServer();
+    const created = await server.cli([
+      'accounts',
+      'create',
+      'ml-team',
+      '--data-dir',
+      server.dataDir,
+    ]);
+    expect(created.exitCode).toBe(0);
+    const key = /^ {4}(lk_\S+)$/m.exec(created.stdout)?.[1];
+    expect(key).toBeDefined();
+    expect(created.stdout).toContain(
+      `Its owner logs in with:\n    lyceum auth login --api-key ${key} --url ${server.url}`,
+    );
+  });
+
   it('rejects requests whose key was revoked mid-body', async () => {
     await using server = await startTestServer();
     const dataDir = ['--data-dir', server.dataDir];

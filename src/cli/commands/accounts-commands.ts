@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import { dataDirLayout, defaultDataDir } from '../../config/data-dir.js';
@@ -53,6 +54,9 @@ export function registerAccountsCommands(program: Command, context: CliContext):
         await store.init();
         await store.createBucket(account.bucketName);
         const key = registry.createKey(name, 'first');
+        // The URL the server recorded on its last start; others may reach it at another address.
+        const serverUrl =
+          (await readFile(layout.localUrl, 'utf8').catch(() => '')).trim() || 'http://SERVER:8790';
         const result = {
           account: name,
           bucket_name: account.bucketName,
@@ -64,7 +68,8 @@ export function registerAccountsCommands(program: Command, context: CliContext):
           options.json,
           result,
           () =>
-            `Created account ${name} with bucket ${account.bucketName}.\nIts API key (${key.id}) is shown only this once:\n\n    ${key.key}\n`,
+            `Created account ${name} with bucket ${account.bucketName}.\nIts API key (${key.id}) is shown only this once:\n\n    ${key.key}\n\n` +
+            `Its owner logs in with:\n    lyceum auth login --api-key ${key.key} --url ${serverUrl}\n`,
         );
       } finally {
         db.close();

@@ -295,6 +295,27 @@ export function describeComposeRuns(release: ComposeRelease): void {
       await expectComposeProjectRemoved(id, server.dataDir);
     });
 
+    it('fails a GPU request the engine cannot serve', async () => {
+      await using server = await start();
+      const text = [
+        'services:',
+        '  app:',
+        `    image: ${BUSYBOX}`,
+        '    command: ["echo", "never"]',
+        '    deploy:',
+        '      resources:',
+        '        reservations:',
+        '          devices: [{driver: nvidia, count: all, capabilities: [gpu]}]',
+        '',
+      ].join('\n');
+      const run = await server.cli(['compose', 'run', await writeComposeFile(server, text)]);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain('asks for a device driver or runtime');
+      const id = await newestRunId(server);
+      expect((await waitForStatus(server, id)).status).toBe('failed');
+      await expectComposeProjectRemoved(id, server.dataDir);
+    });
+
     it('fails with the exit code of a failed dependency', async () => {
       await using server = await start();
       const text = [

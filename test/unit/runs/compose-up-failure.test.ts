@@ -75,6 +75,22 @@ describe('userFaultInUp', () => {
     expect(error?.message).toContain('A port the file publishes is taken on the server');
   });
 
+  it.each([
+    [
+      ' Container run-gpu-1  Starting\nError response from daemon: could not select device driver "nvidia" with capabilities: [[gpu]]',
+      'Container run-gpu-1 asks for a device driver or runtime',
+    ],
+    [
+      ' Container run-gpu-1  Starting\nError response from daemon: Unknown runtime specified nvidia',
+      'Container run-gpu-1 asks for a device driver or runtime',
+    ],
+  ])('reads a missing GPU driver or runtime in %j', (output, message) => {
+    const error = userFaultInUp(output, undefined);
+    expect(error).toBeInstanceOf(ComposeStartFailedError);
+    expect(error?.message).toContain(message);
+    expect(error?.message).toContain('remove the request, such as "gpus" or "runtime"');
+  });
+
   it('leaves other failures to the server', () => {
     expect(userFaultInUp('Cannot connect to the Docker daemon', undefined)).toBeUndefined();
   });
