@@ -18,6 +18,11 @@ export interface ApiKeyInfo {
   revokedAt: string | null;
 }
 
+/** An account as a request's API key identifies it, with the id of that key. */
+export interface AuthenticatedAccount extends Account {
+  keyId: string;
+}
+
 /** A key as created: the plain key is shown to the user once and never stored. */
 export interface CreatedApiKey extends ApiKeyInfo {
   key: string;
@@ -165,6 +170,12 @@ export class AccountRegistry {
         this.statements
           .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?')
           .run(revokedAt, keyId);
+        // A leaked key must not live on in the S3 credentials made with it.
+        this.statements
+          .prepare(
+            'UPDATE s3_credentials SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL',
+          )
+          .run(revokedAt, keyId);
         // An account left without keys keeps no way in: its S3 credentials go with the last key.
         const active = this.statements
           .prepare<[string], { count: number }>(
@@ -184,14 +195,15 @@ export class AccountRegistry {
   }
 
   /** Returns the account a key belongs to, or undefined for an unknown or revoked key. */
-  authenticate(key: string): Account | undefined {
+  authenticate(key: string): AuthenticatedAccount | undefined {
     const row = this.statements
-      .prepare<[string], AccountRow>(
-        `SELECT accounts.* FROM api_keys JOIN accounts ON accounts.id = api_keys.account_id
+      .prepare<[string], AccountRow & { key_id: string }>(
+        `SELECT accounts.*, api_keys.id AS key_id FROM api_keys
+         JOIN accounts ON accounts.id = api_keys.account_id
          WHERE api_keys.key_hash = ? AND api_keys.revoked_at IS NULL`,
       )
       .get(hashApiKey(key));
-    return row === undefined ? undefined : toAccount(row);
+    return row === undefined ? undefined : { ...toAccount(row), keyId: row.key_id };
   }
 }
 

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Account, AccountRegistry } from '../accounts/account-registry.js';
+import type { AccountRegistry, AuthenticatedAccount } from '../accounts/account-registry.js';
 import { UnauthorizedError } from '../errors/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    account: Account;
+    account: AuthenticatedAccount;
   }
 }
 

@@ -82,4 +82,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE object_metadata ADD COLUMN checksums TEXT;
   `,
+  `
+  ALTER TABLE s3_credentials ADD COLUMN api_key_id TEXT;
+  CREATE INDEX s3_credentials_by_api_key ON s3_credentials(api_key_id);
+  `,
 ];

@@ -51,16 +51,21 @@ export class CredentialStore {
     this.statements = new StatementCache(db);
   }
 
-  issue(accountId: string, durationSeconds = DEFAULT_CREDENTIAL_SECONDS): IssuedCredentials {
+  /** Issues credentials that a user asked for with the API key `apiKeyId`, which they die with. */
+  issue(
+    accountId: string,
+    durationSeconds = DEFAULT_CREDENTIAL_SECONDS,
+    apiKeyId?: string,
+  ): IssuedCredentials {
     validateDuration(durationSeconds);
-    return this.issueFor(accountId, durationSeconds);
+    return this.issueFor(accountId, durationSeconds, apiKeyId);
   }
 
   /**
    * Issues credentials for a run, whose lifetime follows the run's timeout and so may pass the
    * limit users can ask for.
    */
-  issueFor(accountId: string, durationSeconds: number): IssuedCredentials {
+  issueFor(accountId: string, durationSeconds: number, apiKeyId?: string): IssuedCredentials {
     const issuedAt = this.now();
     const credentials: IssuedCredentials = {
       accessKey: `LYC${randomAccessKeyBody()}`,
@@ -70,8 +75,9 @@ export class CredentialStore {
     };
     this.statements
       .prepare(
-        `INSERT INTO s3_credentials (access_key, account_id, secret_key, session_token_hash, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO s3_credentials
+           (access_key, account_id, secret_key, session_token_hash, created_at, expires_at, api_key_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         credentials.accessKey,
@@ -80,6 +86,7 @@ export class CredentialStore {
         hashToken(credentials.sessionToken),
         issuedAt.toISOString(),
         credentials.expiresAt.toISOString(),
+        apiKeyId ?? null,
       );
     return credentials;
   }

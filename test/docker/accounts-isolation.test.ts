@@ -240,6 +240,37 @@ print(sorted(name for name in os.environ if "lyceum-default" in os.environ[name]
     expect((await server.api('/storage/list-files')).status).toBe(200);
   });
 
+  it('stops the credentials of a revoked key while others go on', async () => {
+    await using server = await startTestServer();
+    const bob = await createAccount(server, 'bob');
+    const second = await server.cli([
+      'accounts',
+      'keys',
+      'create',
+      'bob',
+      '--data-dir',
+      server.dataDir,
+      '--json',
+    ]);
+    const kept = JSON.parse(second.stdout) as { api_key: string };
+    const ofRevoked = sdkClient(await issueCredentials(server, bob.apiKey));
+    const keptCredentials = await issueCredentials(server, kept.api_key);
+    const ofKept = sdkClient(keptCredentials);
+
+    const revoke = await server.cli([
+      'accounts',
+      'keys',
+      'revoke',
+      bob.keyId,
+      '--data-dir',
+      server.dataDir,
+    ]);
+    expect(revoke.exitCode).toBe(0);
+    const list = new ListObjectsV2Command({ Bucket: keptCredentials.bucket_name });
+    await expect(ofRevoked.send(list)).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+    expect((await ofKept.send(list)).$metadata.httpStatusCode).toBe(200);
+  });
+
   it('logs failed authentications with their source', async () => {
     await using server = await startTestServer();
     for (let attempt = 0; attempt < 3; attempt++) {

@@ -13,7 +13,7 @@ export function registerCredentialRoutes(app: FastifyInstance, context: AppConte
   app.post('/storage/credentials', async (request) => {
     const body = credentialsBody.parse(request.body ?? null);
     const duration = validateDuration(body.duration_seconds ?? DEFAULT_CREDENTIAL_SECONDS);
-    const issued = context.credentials.issue(request.account.id, duration);
+    const issued = context.credentials.issue(request.account.id, duration, request.account.keyId);
     request.log.info(
       { accessKey: issued.accessKey, expiresAt: issued.expiresAt.toISOString() },
       'Issued S3 credentials',

@@ -160,7 +160,9 @@ export function registerAccountsCommands(program: Command, context: CliContext):
       const { db, registry } = await open();
       try {
         const key = registry.revokeKey(keyId);
-        context.stdout.write(`Revoked API key ${key.id} (${key.name}).\n`);
+        context.stdout.write(
+          `Revoked API key ${key.id} (${key.name}) and the S3 credentials made with it.\n`,
+        );
       } finally {
         db.close();
       }

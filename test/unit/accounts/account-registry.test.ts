@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountRegistry, validateAccountName } from '../../../src/accounts/account-registry.js';
 import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../../src/errors/index.js';
+import { CredentialStore } from '../../../src/storage/credential-store.js';
 
 /** Makes a clock that moves one second forward on every reading, so creation order is stable. */
 function steppingClock(startIso = '2025-01-01T00:00:00.000Z'): () => Date {
@@ -195,16 +196,16 @@ describe('AccountRegistry.createKey', () => {
 describe('AccountRegistry.authenticate', () => {
   it('returns the key owner', () => {
     const account = registry.create('ml-team');
-    const { key } = registry.createKey('ml-team');
-    expect(registry.authenticate(key)).toEqual(account);
+    const { id, key } = registry.createKey('ml-team');
+    expect(registry.authenticate(key)).toEqual({ ...account, keyId: id });
   });
 
   it('tells accounts apart', () => {
     registry.create('ml-team');
     const other = registry.create('other');
     registry.createKey('ml-team');
-    const { key } = registry.createKey('other');
-    expect(registry.authenticate(key)).toEqual(other);
+    const { id, key } = registry.createKey('other');
+    expect(registry.authenticate(key)).toEqual({ ...other, keyId: id });
   });
 
   it('returns undefined for unknown key', () => {
@@ -233,7 +234,7 @@ describe('AccountRegistry.authenticate', () => {
     const revoked = registry.createKey('ml-team');
     const kept = registry.createKey('ml-team');
     registry.revokeKey(revoked.id);
-    expect(registry.authenticate(kept.key)).toEqual(account);
+    expect(registry.authenticate(kept.key)).toEqual({ ...account, keyId: kept.id });
   });
 });
 
@@ -251,6 +252,21 @@ describe('AccountRegistry.revokeKey', () => {
     const { id } = registry.createKey('ml-team');
     const first = registry.revokeKey(id);
     expect(registry.revokeKey(id).revokedAt).toBe(first.revokedAt);
+  });
+
+  it('revokes the S3 credentials made with the key', () => {
+    const account = registry.findByName('ml-team')!;
+    const revoked = registry.createKey('ml-team');
+    const kept = registry.createKey('ml-team');
+    const credentials = new CredentialStore(db);
+    const ofRevoked = credentials.issue(account.id, 900, revoked.id);
+    const ofKept = credentials.issue(account.id, 900, kept.id);
+    const ofRun = credentials.issueFor(account.id, 900);
+
+    registry.revokeKey(revoked.id);
+    expect(credentials.find(ofRevoked.accessKey)).toBeUndefined();
+    expect(credentials.find(ofKept.accessKey)).toBeDefined();
+    expect(credentials.find(ofRun.accessKey)).toBeDefined();
   });
 
   it('shows revocation in listKeys', () => {
