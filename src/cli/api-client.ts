@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientConfig } from '../config/client-config.js';
 import { LyceumError, UnauthorizedError } from '../errors/index.js';
 import { extraCaContext } from './extra-ca-certificates.js';
@@ -38,6 +39,10 @@ export interface RequestOptions {
 
 const API_PREFIX = '/api/v2/external';
 
+/** Time a request waits for the local server to listen again after a restart. */
+const LOCAL_RESTART_WAIT_MS = 15_000;
+const LOCAL_RESTART_POLL_MS = 100;
+
 /**
  * A thin client of the REST API over node:http. It avoids fetch on purpose: loading fetch costs
  * every CLI command about 15 ms of start-up, and fetch would buffer uploads.
@@ -68,50 +73,54 @@ export class ApiClient {
     const secure = url.protocol === 'https:';
     const send = secure ? (await import('node:https')).request : httpRequest;
     const secureContext = secure ? await extraCaContext() : undefined;
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const outgoing = send(url, {
-        method: options.method ?? 'GET',
-        headers: { ...options.headers, authorization: `Bearer ${apiKey}` },
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(secureContext === undefined ? {} : { secureContext }),
+    const sendOnce = () =>
+      new Promise<IncomingMessage>((resolve, reject) => {
+        const outgoing = send(url, {
+          method: options.method ?? 'GET',
+          headers: { ...options.headers, authorization: `Bearer ${apiKey}` },
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(secureContext === undefined ? {} : { secureContext }),
+        });
+        outgoing.on('response', resolve);
+        outgoing.on('error', reject);
+        const { body } = options;
+        if (body === undefined || typeof body === 'string') {
+          outgoing.end(body);
+        } else {
+          pipeline(body, outgoing).catch(reject);
+        }
       });
-      outgoing.on('response', resolve);
-      outgoing.on('error', reject);
-      const { body } = options;
-      if (body === undefined || typeof body === 'string') {
-        outgoing.end(body);
-      } else {
-        pipeline(body, outgoing).catch(reject);
-      }
-    }).catch((error: unknown) => {
-      if (options.signal?.aborted) throw error;
-      const code = (error as { code?: string }).code ?? '';
-      if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const response = await this.sendWhileLocalServerRestarts(sendOnce, options).catch(
+      (error: unknown) => {
+        if (options.signal?.aborted) throw error;
+        const code = (error as { code?: string }).code ?? '';
+        if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+          throw new ServerUnreachableError(
+            `The lyceum server at ${baseUrl} presented a TLS certificate for another host name ` +
+              `(${(error as Error).message}); use a URL with a host name that the certificate names.`,
+            { cause: error },
+          );
+        }
+        if (/CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)) {
+          const caFile = process.env.LYCEUM_EXTRA_CA_CERTS || process.env.NODE_EXTRA_CA_CERTS;
+          const advice =
+            caFile === undefined
+              ? "If your own CA signed it, set NODE_EXTRA_CA_CERTS to that CA's PEM file."
+              : `NODE_EXTRA_CA_CERTS names ${caFile}, which does not hold the CA that signed it ` +
+                '(files without a PEM certificate are ignored); add that CA to it.';
+          throw new ServerUnreachableError(
+            `The lyceum server at ${baseUrl} presented a TLS certificate that is not trusted ` +
+              `(${code}: ${(error as Error).message}). ${advice}`,
+            { cause: error },
+          );
+        }
         throw new ServerUnreachableError(
-          `The lyceum server at ${baseUrl} presented a TLS certificate for another host name ` +
-            `(${(error as Error).message}); use a URL with a host name that the certificate names.`,
+          `Cannot reach the lyceum server at ${baseUrl} (${describeRequestError(error)}); ` +
+            'start it with "lyceum server", or set the URL with "lyceum auth login --url" or LYCEUM_API_URL.',
           { cause: error },
         );
-      }
-      if (/CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)) {
-        const caFile = process.env.LYCEUM_EXTRA_CA_CERTS || process.env.NODE_EXTRA_CA_CERTS;
-        const advice =
-          caFile === undefined
-            ? "If your own CA signed it, set NODE_EXTRA_CA_CERTS to that CA's PEM file."
-            : `NODE_EXTRA_CA_CERTS names ${caFile}, which does not hold the CA that signed it ` +
-              '(files without a PEM certificate are ignored); add that CA to it.';
-        throw new ServerUnreachableError(
-          `The lyceum server at ${baseUrl} presented a TLS certificate that is not trusted ` +
-            `(${code}: ${(error as Error).message}). ${advice}`,
-          { cause: error },
-        );
-      }
-      throw new ServerUnreachableError(
-        `Cannot reach the lyceum server at ${baseUrl} (${describeRequestError(error)}); ` +
-          'start it with "lyceum server", or set the URL with "lyceum auth login --url" or LYCEUM_API_URL.',
-        { cause: error },
-      );
-    });
+      },
+    );
     const status = response.statusCode ?? 0;
     if (response.headers['x-amz-request-id'] !== undefined) {
       response.resume();
@@ -126,6 +135,29 @@ export class ApiClient {
     const error = toApiError(status, response.statusMessage ?? '', await readText(response));
     if (status !== 401) throw error;
     throw new ApiError(401, `${error.message} ${describeKeySource(this.config.apiKeySource)}`);
+  }
+
+  /**
+   * Sends a request, and sends it again while its connection is refused by the local server
+   * whose key the CLI uses and that server has locked its data directory, as during a restart,
+   * for up to 15 s. A streamed body cannot be sent twice, so it is sent only once.
+   */
+  private async sendWhileLocalServerRestarts(
+    sendOnce: () => Promise<IncomingMessage>,
+    options: RequestOptions,
+  ): Promise<IncomingMessage> {
+    const deadline = Date.now() + LOCAL_RESTART_WAIT_MS;
+    for (;;) {
+      try {
+        return await sendOnce();
+      } catch (error) {
+        const refused = (error as { code?: string }).code === 'ECONNREFUSED';
+        const resendable = options.body === undefined || typeof options.body === 'string';
+        const restarting = refused && resendable && this.config.localServerRunning?.() === true;
+        if (!restarting || Date.now() >= deadline || options.signal?.aborted) throw error;
+        await sleep(LOCAL_RESTART_POLL_MS);
+      }
+    }
   }
 
   /** Sends a request that the caller needs only to succeed. */

@@ -25,6 +25,11 @@ export interface ClientConfig {
    * so does not use its key. Error messages name it as the URL to use.
    */
   unusedLocalServerUrl?: string | undefined;
+  /**
+   * Tells whether the local server whose key the CLI uses has locked its data directory, as while
+   * it restarts. A refused connection to it is then tried again.
+   */
+  localServerRunning?: (() => boolean) | undefined;
 }
 
 export interface ClientConfigInputs {
@@ -199,8 +204,13 @@ export function loadClientConfig(
       localServerKey: readLocalServerKey(env),
       localServerUrl: readLocalServerUrl(env),
     });
-  const config = resolve();
+  const withLocalServer = (config: ClientConfig): ClientConfig => {
+    if (config.apiKeySource !== 'local server') return config;
+    const { pidFile } = dataDirLayout(defaultDataDir(env));
+    return { ...config, localServerRunning: () => isLiveProcess(readSmallFile(pidFile)) };
+  };
+  const config = withLocalServer(resolve());
   // Only a command that has no key without the local server waits for it to start.
   if (config.apiKey !== undefined || options.waitForLocalServer === false) return config;
-  return waitForStartingLocalServer(env) ? resolve() : config;
+  return waitForStartingLocalServer(env) ? withLocalServer(resolve()) : config;
 }

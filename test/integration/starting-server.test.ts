@@ -50,6 +50,21 @@ describe('a local server that is starting', () => {
     expect(listed.exitCode).toBe(0);
   });
 
+  it('is tried again while it restarts', async () => {
+    await using server = await startTestServer();
+    await server.stop();
+    // A restarting server has locked the data directory before it listens again.
+    await writeFile(join(server.dataDir, 'server.pid'), `${process.pid}\n`);
+
+    const listing = listWithDataDir(server.dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await server.restart();
+
+    const listed = await listing;
+    expect(listed.stderr).toBe('');
+    expect(listed.exitCode).toBe(0);
+  });
+
   it('is waited for only briefly without a live process', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
     const ended = execa('true');
