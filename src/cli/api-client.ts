@@ -55,7 +55,9 @@ export class ApiClient {
    * success; otherwise reads the error and throws it. The caller consumes the stream.
    */
   async request(path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
-    const { baseUrl, apiKey, unusedLocalServerUrl } = this.config;
+    const { baseUrl: rawUrl, apiKey, unusedLocalServerUrl } = this.config;
+    // Messages name the server without a user name or password that the URL may carry.
+    const baseUrl = withoutUserInfo(rawUrl);
     if (apiKey === undefined && unusedLocalServerUrl !== undefined) {
       throw new UnauthorizedError(
         `No API key configured for ${baseUrl}. The local server in LYCEUM_DATA_DIR listens at ` +
@@ -68,7 +70,7 @@ export class ApiClient {
           'set LYCEUM_API_KEY, or, for a server on this machine, set LYCEUM_DATA_DIR to its data directory.',
       );
     }
-    const url = new URL(`${baseUrl}${API_PREFIX}${path}`);
+    const url = new URL(`${rawUrl}${API_PREFIX}${path}`);
     // node:https is loaded only for https URLs: loading it at start-up cost every command a few ms.
     const secure = url.protocol === 'https:';
     const send = secure ? (await import('node:https')).request : httpRequest;
@@ -220,4 +222,9 @@ function describeRequestError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = (error as { code?: string }).code;
   return cause?.code ?? cause?.message ?? code ?? (error as Error).message;
+}
+
+/** Returns a URL with any user name and password in it replaced by `***`. */
+export function withoutUserInfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@');
 }

@@ -419,6 +419,16 @@ describe('lyceum CLI errors', () => {
     expect(result.stderr).toContain('lyceum server');
   });
 
+  it('hides a password in the URL of an unreachable server', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['storage', 'ls'], {
+      env: { LYCEUM_API_URL: 'http://ops:S3CRETPW@127.0.0.1:9' },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Cannot reach the lyceum server at http://***@127.0.0.1:9');
+    expect(result.stderr).not.toContain('S3CRETPW');
+  });
+
   it('explains a missing API key', async () => {
     await using server = await startTestServer();
     const result = await server.cli(['storage', 'ls'], {
