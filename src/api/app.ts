@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
 import { AuthFailureCounter, bearerAuthentication, recheckApiKey } from './authenticate.js';
 import { handleError } from './error-handler.js';
-import { requestForLog } from './request-log.js';
+import { errorForLog, requestForLog } from './request-log.js';
 import { registerCredentialRoutes } from './routes/credential-routes.js';
 import { registerExecutionRoutes } from './routes/execution-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
@@ -21,7 +21,7 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     // A key someone puts in a query string must not reach the log with the request's URL.
-    loggerInstance: logger.child({}, { serializers: { req: requestForLog } }),
+    loggerInstance: logger.child({}, { serializers: { req: requestForLog, err: errorForLog } }),
     bodyLimit: 16 * 1024 * 1024,
     // Followers of run streams keep connections open for hours; a stopping server must not wait.
     forceCloseConnections: true,

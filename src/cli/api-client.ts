@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientConfig } from '../config/client-config.js';
 import { LyceumError, UnauthorizedError } from '../errors/index.js';
+import { withoutUserInfo } from '../config/shown-url.js';
 import { extraCaContext } from './extra-ca-certificates.js';
 
 /** An error response of the server, with its status and `detail`. */
@@ -222,9 +223,4 @@ function describeRequestError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = (error as { code?: string }).code;
   return cause?.code ?? cause?.message ?? code ?? (error as Error).message;
-}
-
-/** Returns a URL with any user name and password in it replaced by `***`. */
-export function withoutUserInfo(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@');
 }

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import { dataDirLayout, defaultDataDir } from './data-dir.js';
+import { withoutUserInfo } from './shown-url.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8790';
 
@@ -26,8 +27,9 @@ export interface ClientConfig {
    */
   unusedLocalServerUrl?: string | undefined;
   /**
-   * Tells whether the local server whose key the CLI uses has locked its data directory, as while
-   * it restarts. A refused connection to it is then tried again.
+   * Tells whether the local server whose key the CLI uses has locked its data directory and still
+   * records the URL the CLI talks to, as while it restarts. A refused connection is then tried
+   * again; once the server records another URL, the old port may be anyone's.
    */
   localServerRunning?: (() => boolean) | undefined;
 }
@@ -62,7 +64,7 @@ export function resolveClientConfig(inputs: ClientConfigInputs): ClientConfig {
     const where =
       baseUrlSource === 'environment' ? 'LYCEUM_API_URL' : 'base_url in the config file';
     throw new InvalidInputError(
-      `${where} ${JSON.stringify(baseUrl)} is not an http:// or https:// URL; write it as http://127.0.0.1:8790.`,
+      `${where} ${JSON.stringify(withoutUserInfo(baseUrl))} is not an http:// or https:// URL; write it as http://127.0.0.1:8790.`,
     );
   }
 
@@ -206,8 +208,13 @@ export function loadClientConfig(
     });
   const withLocalServer = (config: ClientConfig): ClientConfig => {
     if (config.apiKeySource !== 'local server') return config;
-    const { pidFile } = dataDirLayout(defaultDataDir(env));
-    return { ...config, localServerRunning: () => isLiveProcess(readSmallFile(pidFile)) };
+    const { pidFile, localUrl } = dataDirLayout(defaultDataDir(env));
+    const recordsBaseUrl = () =>
+      readSmallFile(localUrl)?.replace(/\/+$/, '') === config.baseUrl.replace(/\/+$/, '');
+    return {
+      ...config,
+      localServerRunning: () => recordsBaseUrl() && isLiveProcess(readSmallFile(pidFile)),
+    };
   };
   const config = withLocalServer(resolve());
   // Only a command that has no key without the local server waits for it to start.

@@ -60,9 +60,11 @@ export class PythonRunner implements Runner {
 
     // ensureImage is the first engine call, and reports an unreachable engine itself.
     await engine.ensureImage(spec.image, spec.pullPolicy);
+    // Revoking the key that started the run revokes these credentials too.
     const credentials = this.options.credentials.issueFor(
       context.account.id,
       spec.timeoutSeconds + CREDENTIAL_MARGIN_SECONDS,
+      context.account.keyId,
     );
     context.output.maskSecrets(secretsOf(credentials));
 

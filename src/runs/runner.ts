@@ -6,7 +6,8 @@ import type { RunRecord } from './run-record.js';
 /** Inputs a runner gets to launch one run. */
 export interface LaunchContext {
   run: RunRecord;
-  account: Account;
+  /** The run's account, with the API key that started the run when a request did. */
+  account: Account & { keyId?: string };
   output: OutputLog;
   /** True once an abort or timeout was requested; runners check it between phases. */
   stopRequested(): boolean;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { StatementCache, type SqliteDatabase } from '../db/database.js';
-import { UnprocessableInputError } from '../errors/index.js';
+import { UnauthorizedError, UnprocessableInputError } from '../errors/index.js';
 
 import {
   DEFAULT_CREDENTIAL_SECONDS,
@@ -73,11 +73,14 @@ export class CredentialStore {
       sessionToken: randomBytes(48).toString('base64url'),
       expiresAt: new Date(issuedAt.getTime() + durationSeconds * 1000),
     };
-    this.statements
+    // The key check and the insert are one statement, so credentials cannot be made with a key
+    // that another process revokes meanwhile: the revocation either comes first or covers them.
+    const inserted = this.statements
       .prepare(
         `INSERT INTO s3_credentials
            (access_key, account_id, secret_key, session_token_hash, created_at, expires_at, api_key_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+         SELECT ?, ?, ?, ?, ?, ?, ?
+         WHERE ? IS NULL OR EXISTS (SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL)`,
       )
       .run(
         credentials.accessKey,
@@ -87,7 +90,14 @@ export class CredentialStore {
         issuedAt.toISOString(),
         credentials.expiresAt.toISOString(),
         apiKeyId ?? null,
+        apiKeyId ?? null,
+        apiKeyId ?? null,
       );
+    if (inserted.changes === 0) {
+      throw new UnauthorizedError(
+        'The API key was revoked while the credentials were being made; none were made. Use a valid key.',
+      );
+    }
     return credentials;
   }
 

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -269,6 +271,53 @@ print(sorted(name for name in os.environ if "lyceum-default" in os.environ[name]
     const list = new ListObjectsV2Command({ Bucket: keptCredentials.bucket_name });
     await expect(ofRevoked.send(list)).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
     expect((await ofKept.send(list)).$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('stops the S3 access of a Python run when its key is revoked', async () => {
+    await using server = await startTestServer();
+    const bob = await createAccount(server, 'bob');
+    const script = `import os, time, boto3, botocore
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+for attempt in range(60):
+    try:
+        s3.list_objects_v2(Bucket=os.environ["LYCEUM_S3_BUCKET"])
+        print("listed", flush=True)
+    except botocore.exceptions.ClientError as error:
+        print(error.response["Error"]["Code"], flush=True)
+        break
+    time.sleep(0.5)
+`;
+    const start = await server.cli(
+      ['python', 'run', '-d', '--image', PYTHON, '--pull', 'never', script],
+      { env: { LYCEUM_API_KEY: bob.apiKey } },
+    );
+    expect(start.exitCode).toBe(0);
+    const id = start.stdout.trim();
+    // Bob keeps a second key, so only the key that started the run decides. The test reads the
+    // run's output file on the server.
+    await server.cli(['accounts', 'keys', 'create', 'bob', '--data-dir', server.dataDir]);
+    const output = () =>
+      readFile(join(server.dataDir, 'runs', `${id}.log`), 'utf8').catch(() => '');
+    const waitFor = async (text: string) => {
+      for (let attempt = 0; attempt < 150 && !(await output()).includes(text); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    await waitFor('listed');
+
+    const revoke = await server.cli([
+      'accounts',
+      'keys',
+      'revoke',
+      bob.keyId,
+      '--data-dir',
+      server.dataDir,
+    ]);
+    expect(revoke.exitCode).toBe(0);
+    await waitFor('InvalidAccessKeyId');
+    const lines = (await output()).trim().split('\n');
+    expect(lines[0]).toBe('listed');
+    expect(lines.at(-1)).toBe('InvalidAccessKeyId');
   });
 
   it('logs failed authentications with their source', async () => {

@@ -429,6 +429,39 @@ describe('lyceum CLI errors', () => {
     expect(result.stderr).not.toContain('S3CRETPW');
   });
 
+  it('hides a password in the URL of auth commands', async () => {
+    await using server = await startTestServer();
+    const url = `http://ops:p@SECRET@${new URL(server.url).host}`;
+    const login = await server.cli([
+      'auth',
+      'login',
+      '--api-key',
+      'lk_x',
+      '--url',
+      url,
+      '--no-verify',
+    ]);
+    const status = await server.cli(['auth', 'status', '--json'], { env: { LYCEUM_API_URL: url } });
+    const badUrl = await server.cli([
+      'auth',
+      'login',
+      '--api-key',
+      'lk_x',
+      '--url',
+      'htp://ops:p@SECRET@h',
+    ]);
+
+    expect(login.exitCode).toBe(0);
+    expect(login.stdout).toContain('Saved the API key for http://***@127.0.0.1:');
+    expect((JSON.parse(status.stdout) as { base_url: string }).base_url).toMatch(
+      /^http:\/\/\*\*\*@127/,
+    );
+    expect(badUrl.exitCode).toBe(2);
+    for (const result of [login, status, badUrl]) {
+      expect(result.stdout + result.stderr).not.toContain('SECRET');
+    }
+  });
+
   it('explains a missing API key', async () => {
     await using server = await startTestServer();
     const result = await server.cli(['storage', 'ls'], {

@@ -5,6 +5,7 @@ import {
   readConfigFile,
   writeConfigFile,
 } from '../../config/client-config.js';
+import { withoutUserInfo } from '../../config/shown-url.js';
 import { InvalidInputError } from '../../errors/index.js';
 import { ApiClient, ApiError } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
@@ -35,7 +36,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       ).replace(/\/+$/, '');
       if (options.url !== undefined && !/^https?:\/\//.test(options.url)) {
         throw new InvalidInputError(
-          `--url ${JSON.stringify(options.url)} must start with http:// or https://.`,
+          `--url ${JSON.stringify(withoutUserInfo(options.url))} must start with http:// or https://.`,
         );
       }
       if (options.verify) {
@@ -49,12 +50,12 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
           if (!(error instanceof ApiError) || error.status !== 401) throw error;
           throw new ApiError(
             401,
-            `${baseUrl} rejected this key: Invalid or revoked API key. Check the key; nothing was saved.`,
+            `${withoutUserInfo(baseUrl)} rejected this key: Invalid or revoked API key. Check the key; nothing was saved.`,
           );
         });
       }
       await writeConfigFile(path, { ...current, api_key: options.apiKey, base_url: baseUrl });
-      context.stdout.write(`Saved the API key for ${baseUrl} in ${path}\n`);
+      context.stdout.write(`Saved the API key for ${withoutUserInfo(baseUrl)} in ${path}\n`);
     });
 
   auth
@@ -69,7 +70,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
         problem =
           config.unusedLocalServerUrl === undefined
             ? 'no key configured; run "lyceum auth login --api-key lk_..."'
-            : `no key configured for ${config.baseUrl}; the local server listens at ${config.unusedLocalServerUrl}`;
+            : `no key configured for ${withoutUserInfo(config.baseUrl)}; the local server listens at ${config.unusedLocalServerUrl}`;
       } else {
         try {
           await new ApiClient(config).send('/storage/list-files?max_files=1');
@@ -80,7 +81,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
         }
       }
       const status = {
-        base_url: config.baseUrl,
+        base_url: withoutUserInfo(config.baseUrl),
         base_url_source: config.baseUrlSource,
         api_key: config.apiKey === undefined ? null : maskKey(config.apiKey),
         api_key_source: config.apiKeySource,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { urlForLog } from '../../../src/api/request-log.js';
+import { errorForLog, urlForLog } from '../../../src/api/request-log.js';
 
 describe('urlForLog', () => {
   it.each([
@@ -14,7 +14,23 @@ describe('urlForLog', () => {
     ['/a?%zz=1&token', '/a?%zz=1&token'],
     ['/a?key=data.csv&max_files=5', '/a?key=data.csv&max_files=5'],
     ['/a', '/a'],
+    ['/a?key=lk_abcdefghijklmnopqrst', '/a?key=[redacted]'],
+    ['/storage/download/lk_abcdefghijklmnopqrst-_x', '/storage/download/[redacted]'],
+    ['/a?x=1?api_key=y', '/a?x=1?api_key=[redacted]'],
   ])('logs %j as %j', (url, logged) => {
     expect(urlForLog(url)).toBe(logged);
+  });
+});
+
+describe('errorForLog', () => {
+  it('drops the raw bytes of a rejected request', () => {
+    const error = Object.assign(new Error('Parse Error: Invalid header value char'), {
+      code: 'HPE_INVALID_HEADER_TOKEN',
+      rawPacket: Buffer.from('GET / HTTP/1.1\r\nAuthorization: Bearer lk_secret\r\n'),
+    });
+    const logged = errorForLog(error);
+    expect(logged.rawPacket).toBeUndefined();
+    expect(logged.code).toBe('HPE_INVALID_HEADER_TOKEN');
+    expect(JSON.stringify(logged)).not.toContain('lk_secret');
   });
 });

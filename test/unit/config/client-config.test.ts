@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_BASE_URL,
   configFilePath,
+  loadClientConfig,
   readConfigFile,
   resolveClientConfig,
   writeConfigFile,
@@ -279,5 +280,25 @@ describe('resolveClientConfig with a recorded local server URL', () => {
     const env = { LYCEUM_API_URL: 'http://127.0.0.1:9999' };
     const config = resolveClientConfig({ env, configFile: undefined, ...local });
     expect(config.apiKey).toBeUndefined();
+  });
+});
+
+describe('loadClientConfig', () => {
+  it('resends to the local server only while it records the same URL', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-local-'));
+    await writeFile(join(dataDir, 'local-cli-key'), 'lk_local\n');
+    await writeFile(join(dataDir, 'local-cli-url'), 'http://127.0.0.1:18000\n');
+    await writeFile(join(dataDir, 'server.pid'), `${process.pid}\n`);
+    const env = { LYCEUM_DATA_DIR: dataDir, LYCEUM_CONFIG: join(dataDir, 'none.json') };
+    try {
+      const config = loadClientConfig(env);
+      expect(config.apiKeySource).toBe('local server');
+      expect(config.localServerRunning?.()).toBe(true);
+
+      await writeFile(join(dataDir, 'local-cli-url'), 'http://127.0.0.1:18001\n');
+      expect(config.localServerRunning?.()).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

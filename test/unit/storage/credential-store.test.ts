@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccountRegistry } from '../../../src/accounts/account-registry.js';
 import { openDatabase } from '../../../src/db/database.js';
-import { UnprocessableInputError } from '../../../src/errors/index.js';
+import { UnauthorizedError, UnprocessableInputError } from '../../../src/errors/index.js';
 import { CredentialStore } from '../../../src/storage/credential-store.js';
 
 function setup(now = () => new Date('2026-01-01T00:00:00Z')) {
@@ -22,6 +22,18 @@ describe('CredentialStore', () => {
     expect(found?.matchesToken(issued.sessionToken)).toBe(true);
     expect(found?.matchesToken('other')).toBe(false);
     expect(found?.matchesToken(undefined)).toBe(false);
+  });
+
+  it('makes no credentials with a revoked key', () => {
+    const { db, account, store } = setup();
+    const registry = new AccountRegistry(db);
+    const key = registry.createKey('alice');
+    registry.revokeKey(key.id);
+    expect(() => store.issue(account.id, 900, key.id)).toThrow(UnauthorizedError);
+    expect(() => store.issue(account.id, 900, key.id)).toThrow(
+      'The API key was revoked while the credentials were being made; none were made.',
+    );
+    expect(db.prepare('SELECT COUNT(*) AS count FROM s3_credentials').get()).toEqual({ count: 0 });
   });
 
   it('stores only a hash of the session token', () => {
