@@ -7,7 +7,7 @@ set -euo pipefail
 
 repo_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 
-readonly DEBIAN_PACKAGES=(docker.io acl busybox-static debootstrap coreutils curl openssl rclone fuse3)
+readonly DEBIAN_PACKAGES=(docker.io acl busybox-static debootstrap coreutils curl openssl python3 rclone fuse3)
 
 # Compose v2 comes from Debian's development suite, because Debian 12 has only v1. The package is
 # a Go binary that needs nothing but libc, so the script unpacks it without installing it.

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { checkRunNetworkAtStart } from '../runs/run-network.js';
+import { stdoutLogDestination } from './log-destination.js';
 import { AccountRegistry } from '../accounts/account-registry.js';
 import { buildApp } from '../api/app.js';
 import { dataDirLayout } from '../config/data-dir.js';
@@ -52,7 +53,7 @@ export async function startServer(
   config: ServerConfig,
   options: { logger?: Logger; engine?: ContainerEngine } = {},
 ): Promise<RunningServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? pino({ level: config.logLevel }, stdoutLogDestination());
   const layout = dataDirLayout(config.dataDir);
   await createDataDir(layout);
   const unlock = await lockDataDir(layout);
