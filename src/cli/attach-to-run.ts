@@ -76,10 +76,10 @@ export async function attachToRun(
       if (finished !== undefined) {
         // A failed write emits its error on a later tick, so the end waits for one.
         await new Promise((resolve) => setImmediate(resolve));
-        if (stdoutError !== undefined) return stdoutFailure(stdoutError, true);
+        if (stdoutError !== undefined) return stdoutFailure(stdoutError);
         return reportRunEnd(context, runId, finished);
       }
-      if (stdoutError !== undefined) return stdoutFailure(stdoutError, false);
+      if (stdoutError !== undefined) return stdoutFailure(stdoutError);
       if (detach.signal.aborted) return 130;
 
       // A stream that carried output was a working connection, so its loss starts a new wait.
@@ -109,12 +109,12 @@ export async function attachToRun(
  * Returns 141, the exit code of a program that SIGPIPE ends, for a closed pipe, and throws any
  * other failure to write the run's output.
  */
-function stdoutFailure(error: NodeJS.ErrnoException, runEnded: boolean): number {
+function stdoutFailure(error: NodeJS.ErrnoException): number {
   if (error.code === 'EPIPE') return signalExitCode('SIGPIPE');
-  const run = runEnded ? 'the run has ended' : 'the run goes on';
   throw new LyceumError(
-    `Writing the run's output to stdout failed (${error.message}); ${run}. Check where stdout ` +
-      'goes, such as free space on its disk.',
+    `Writing the run's output to stdout failed (${error.message}); the CLI stopped following the ` +
+      'run, and the run itself is not affected. Check where stdout goes, such as free space on ' +
+      'its disk.',
     { cause: error },
   );
 }

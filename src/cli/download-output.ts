@@ -88,6 +88,7 @@ export async function saveToFile(
 export async function writeToStdout(
   body: Readable,
   stdout: NodeJS.WritableStream,
+  what = 'the download',
 ): Promise<number> {
   try {
     await pipeline(body, stdout, { end: false });
@@ -104,7 +105,7 @@ export async function writeToStdout(
     }
     body.destroy();
     throw new LyceumError(
-      `Writing the download to stdout failed (${(error as Error).message}); ` +
+      `Writing ${what} to stdout failed (${(error as Error).message}); ` +
         'check where stdout goes, such as free space on its disk.',
       { cause: error },
     );

@@ -9,6 +9,7 @@ import { registerPythonCommands } from './commands/python-commands.js';
 import { registerServerCommand } from './commands/server-command.js';
 import { registerStorageCommands } from './commands/storage-commands.js';
 import { registerWorkloadsCommands } from './commands/workloads-commands.js';
+import { signalExitCode } from './download-output.js';
 import { separateRunArguments } from './run-arguments.js';
 
 const USAGE_EXIT_CODE = 2;
@@ -33,6 +34,7 @@ export function buildProgram(context: CliContext): Command {
 
 /** Runs the CLI and returns its exit code; the one place that turns errors into exit codes. */
 export async function main(argv: string[] = process.argv): Promise<number> {
+  process.stdout.on('error', exitOnStdoutError);
   const context = createCliContext();
   const program = buildProgram(context);
   try {
@@ -52,6 +54,21 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     );
     return 1;
   }
+}
+
+/**
+ * Ends the CLI when its output cannot be written: quietly with 141 for a closed pipe, as `cat`
+ * does, and with a message for anything else, such as a full disk. A command that watches stdout
+ * itself, as one that follows a run does, handles the error instead.
+ */
+function exitOnStdoutError(error: NodeJS.ErrnoException): void {
+  if (process.stdout.listenerCount('error') > 1) return;
+  if (error.code === 'EPIPE') process.exit(signalExitCode('SIGPIPE'));
+  process.stderr.write(
+    `Error: Writing to stdout failed (${error.message}); check where stdout goes, such as free ` +
+      'space on its disk.\n',
+  );
+  process.exit(1);
 }
 
 function* allCommands(command: Command): Generator<Command> {

@@ -22,7 +22,11 @@ export async function printRunOutput(context: CliContext, runId: string): Promis
   const reply = await client.json<RunStatusReply>(`${path}/status`);
   // The bytes go out as the run wrote them, as with `docker logs`, even when they are not text.
   // A reader that closes the pipe early, as `head` does, gets 141 and no message.
-  const written = await writeToStdout(await client.request(`${path}/output`), context.stdout);
+  const written = await writeToStdout(
+    await client.request(`${path}/output`),
+    context.stdout,
+    "the run's output",
+  );
   if (written !== 0) return written;
   if (!isTerminal(reply.status)) return 0;
   return reportRunEnd(context, runId, {

@@ -77,7 +77,17 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
     });
     expect(full.exitCode).toBe(1);
     expect(full.stderr).toContain("Writing the run's output to stdout failed (ENOSPC");
-    expect(full.stderr).toContain('the run has ended.');
+    expect(full.stderr).toContain(
+      'the CLI stopped following the run, and the run itself is not affected.',
+    );
+
+    const stored = await execa(
+      'bash',
+      ['-c', '"$0" "$1" workloads logs "$2" > /dev/full', process.execPath, CLI, id],
+      { reject: false, env: { LYCEUM_API_URL: server.url, LYCEUM_API_KEY: server.apiKey } },
+    );
+    expect(stored.exitCode).toBe(1);
+    expect(stored.stderr).toContain("Writing the run's output to stdout failed (ENOSPC");
   });
 
   it('limits the run streams one account holds open', async () => {
