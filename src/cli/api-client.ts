@@ -43,6 +43,8 @@ const API_PREFIX = '/api/v2/external';
 /** Time a request waits for the local server to listen again after a restart. */
 const LOCAL_RESTART_WAIT_MS = 15_000;
 const LOCAL_RESTART_POLL_MS = 100;
+/** Time a request waits for a local server that has not yet locked its data directory. */
+const LOCAL_START_GRACE_MS = 3000;
 
 /**
  * A thin client of the REST API over node:http. It avoids fetch on purpose: loading fetch costs
@@ -117,6 +119,14 @@ export class ApiClient {
             { cause: error },
           );
         }
+        if (this.config.baseUrlSource === 'local server') {
+          throw new ServerUnreachableError(
+            `Cannot reach the local lyceum server at ${baseUrl} (${describeRequestError(error)}), ` +
+              'the address its data directory records; start it again with "lyceum server" and ' +
+              'the options it had, such as --port.',
+            { cause: error },
+          );
+        }
         throw new ServerUnreachableError(
           `Cannot reach the lyceum server at ${baseUrl} (${describeRequestError(error)}); ` +
             'start it with "lyceum server", or set the URL with "lyceum auth login --url" or LYCEUM_API_URL.',
@@ -143,20 +153,23 @@ export class ApiClient {
   /**
    * Sends a request, and sends it again while its connection is refused by the local server
    * whose key the CLI uses and that server has locked its data directory, as during a restart,
-   * for up to 15 s. A streamed body cannot be sent twice, so it is sent only once.
+   * for up to 15 s, or for up to 3 s before it does, as right after `lyceum server &`. A streamed
+   * body cannot be sent twice, so it is sent only once.
    */
   private async sendWhileLocalServerRestarts(
     sendOnce: () => Promise<IncomingMessage>,
     options: RequestOptions,
   ): Promise<IncomingMessage> {
     const deadline = Date.now() + LOCAL_RESTART_WAIT_MS;
+    const graceEnd = Date.now() + LOCAL_START_GRACE_MS;
     for (;;) {
       try {
         return await sendOnce();
       } catch (error) {
         const refused = (error as { code?: string }).code === 'ECONNREFUSED';
         const resendable = options.body === undefined || typeof options.body === 'string';
-        const restarting = refused && resendable && this.config.localServerRunning?.() === true;
+        const state = refused && resendable ? this.config.localServerState?.() : undefined;
+        const restarting = state === 'running' || (state === 'stopped' && Date.now() < graceEnd);
         if (!restarting || Date.now() >= deadline || options.signal?.aborted) throw error;
         await sleep(LOCAL_RESTART_POLL_MS);
       }

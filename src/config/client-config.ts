@@ -27,11 +27,12 @@ export interface ClientConfig {
    */
   unusedLocalServerUrl?: string | undefined;
   /**
-   * Tells whether the local server whose key the CLI uses has locked its data directory and still
-   * records the URL the CLI talks to, as while it restarts. A refused connection is then tried
-   * again; once the server records another URL, the old port may be anyone's.
+   * Tells what the data directory of the local server whose key the CLI uses says of it:
+   * `running` while a live server has locked it and records the URL the CLI talks to, as during
+   * a restart; `stopped` while no server has locked it; `moved` once it records another URL,
+   * whose old port may be anyone's.
    */
-  localServerRunning?: (() => boolean) | undefined;
+  localServerState?: (() => 'running' | 'stopped' | 'moved') | undefined;
 }
 
 export interface ClientConfigInputs {
@@ -213,7 +214,10 @@ export function loadClientConfig(
       readSmallFile(localUrl)?.replace(/\/+$/, '') === config.baseUrl.replace(/\/+$/, '');
     return {
       ...config,
-      localServerRunning: () => recordsBaseUrl() && isLiveProcess(readSmallFile(pidFile)),
+      localServerState: () => {
+        if (!recordsBaseUrl()) return 'moved';
+        return isLiveProcess(readSmallFile(pidFile)) ? 'running' : 'stopped';
+      },
     };
   };
   const config = withLocalServer(resolve());

@@ -65,6 +65,31 @@ describe('a local server that is starting', () => {
     expect(listed.exitCode).toBe(0);
   });
 
+  it('is tried again shortly before it locks its data directory', async () => {
+    await using server = await startTestServer();
+    await server.stop();
+
+    const listing = listWithDataDir(server.dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await server.restart();
+
+    const listed = await listing;
+    expect(listed.stderr).toBe('');
+    expect(listed.exitCode).toBe(0);
+  });
+
+  it('is named as the local server when it stays down', async () => {
+    await using server = await startTestServer();
+    await server.stop();
+
+    const listed = await listWithDataDir(server.dataDir);
+    expect(listed.exitCode).toBe(1);
+    expect(listed.stderr).toContain(
+      `Cannot reach the local lyceum server at ${server.url} (ECONNREFUSED), the address its ` +
+        'data directory records; start it again with "lyceum server" and the options it had',
+    );
+  });
+
   it('is waited for only briefly without a live process', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
     const ended = execa('true');

@@ -293,10 +293,13 @@ describe('loadClientConfig', () => {
     try {
       const config = loadClientConfig(env);
       expect(config.apiKeySource).toBe('local server');
-      expect(config.localServerRunning?.()).toBe(true);
+      expect(config.localServerState?.()).toBe('running');
+
+      await rm(join(dataDir, 'server.pid'));
+      expect(config.localServerState?.()).toBe('stopped');
 
       await writeFile(join(dataDir, 'local-cli-url'), 'http://127.0.0.1:18001\n');
-      expect(config.localServerRunning?.()).toBe(false);
+      expect(config.localServerState?.()).toBe('moved');
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
