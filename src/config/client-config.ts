@@ -221,7 +221,12 @@ export function loadClientConfig(
     };
   };
   const config = withLocalServer(resolve());
-  // Only a command that has no key without the local server waits for it to start.
-  if (config.apiKey !== undefined || options.waitForLocalServer === false) return config;
+  // Only a command that has no key without the local server waits for it to start, and so does
+  // one that found the local server's key before the server wrote its URL.
+  const urlPending =
+    config.apiKeySource === 'local server' && readLocalServerUrl(env) === undefined;
+  if (options.waitForLocalServer === false || (config.apiKey !== undefined && !urlPending)) {
+    return config;
+  }
   return waitForStartingLocalServer(env) ? withLocalServer(resolve()) : config;
 }

@@ -36,6 +36,21 @@ describe('a local server that is starting', () => {
     expect(listed.exitCode).toBe(0);
   });
 
+  it('is waited for when its key comes before its URL', async () => {
+    await using server = await startTestServer();
+    const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
+    await writeFile(join(dataDir, 'server.pid'), `${process.pid}\n`);
+    await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
+
+    const listing = listWithDataDir(dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
+
+    const listed = await listing;
+    expect(listed.stderr).toBe('');
+    expect(listed.exitCode).toBe(0);
+  });
+
   it('is waited for briefly before it locks its data directory', async () => {
     await using server = await startTestServer();
     const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
