@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import { dataDirLayout, defaultDataDir } from './data-dir.js';
+import { isProcessAlive } from './process-alive.js';
 import { withoutUserInfo } from './shown-url.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8790';
@@ -179,16 +180,9 @@ function waitForStartingLocalServer(env: NodeJS.ProcessEnv): boolean {
   return waited;
 }
 
+/** Tells whether a pid file's text names a live process. */
 function isLiveProcess(pidText: string | undefined): boolean {
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(Number(pidText));
 }
 
 /**

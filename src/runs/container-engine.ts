@@ -150,6 +150,4 @@ export interface ContainerEngine {
   ensureIsolatedNetwork(name: string): Promise<void>;
   /** Describes the network that `name` names, or an id or id prefix, or undefined without one. */
   inspectNetwork(name: string): Promise<NetworkInfo | undefined>;
-  /** Whether the default bridge keeps its containers from reaching one another (`--icc=false`). */
-  defaultBridgeKeepsContainersApart(): Promise<boolean>;
 }

@@ -195,17 +195,6 @@ export class DockerEngine implements ContainerEngine {
     });
   }
 
-  async defaultBridgeKeepsContainersApart(): Promise<boolean> {
-    const network = (await this.call(() => this.docker.getNetwork('bridge').inspect()).catch(
-      (error: unknown) => {
-        // An engine started with --bridge=none has no default bridge.
-        if (isNotFound(error)) return {};
-        throw error;
-      },
-    )) as { Options?: Record<string, string> };
-    return network.Options?.[ICC_OPTION] === 'false';
-  }
-
   async bridgeGateway(): Promise<string | undefined> {
     try {
       const network = (await this.docker.getNetwork('bridge').inspect()) as {

@@ -32,7 +32,8 @@ export async function runNetworkFor(
     await checkConfiguredNetwork(engine, configured);
     return configured;
   }
-  if (configured === undefined && (await engine.defaultBridgeKeepsContainersApart())) {
+  const bridge = configured === undefined ? await engine.inspectNetwork(DEFAULT_BRIDGE) : undefined;
+  if (bridge?.options[ICC_OPTION] === 'false') {
     return DEFAULT_BRIDGE;
   }
   await engine.ensureIsolatedNetwork(RUN_NETWORK);

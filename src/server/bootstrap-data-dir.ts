@@ -3,6 +3,7 @@ import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { LyceumError } from '../errors/index.js';
 import type { AccountRegistry } from '../accounts/account-registry.js';
 import type { DataDirLayout } from '../config/data-dir.js';
+import { isProcessAlive } from '../config/process-alive.js';
 
 export const DEFAULT_ACCOUNT = 'default';
 const FIRST_START_KEY_NAME = 'first-start';
@@ -82,7 +83,7 @@ export async function lockDataDir(layout: DataDirLayout): Promise<() => Promise<
         Number.isInteger(recorded) &&
         recorded > 0 &&
         recorded !== process.pid &&
-        isAlive(recorded)
+        isProcessAlive(recorded)
       ) {
         throw new LyceumError(
           `Another lyceum server (pid ${recorded}) is using the data directory ${layout.root}; ` +
@@ -98,13 +99,4 @@ export async function lockDataDir(layout: DataDirLayout): Promise<() => Promise<
   return async () => {
     await rm(layout.pidFile, { force: true });
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

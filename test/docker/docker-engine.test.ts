@@ -33,7 +33,8 @@ describe.skipIf(!dockerAvailable)('DockerEngine', () => {
       'bridge',
     ]);
     const engine = new DockerEngine();
-    expect(await engine.defaultBridgeKeepsContainersApart()).toBe(
+    const bridge = await engine.inspectNetwork('bridge');
+    expect(bridge?.options['com.docker.network.bridge.enable_icc'] === 'false').toBe(
       inspected.stdout.trim() === 'false',
     );
     expect((await engine.inspectNetwork('bridge'))?.driver).toBe('bridge');

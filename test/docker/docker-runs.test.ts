@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { dockerAvailable } from './support/docker-available.js';
-import { CLI, startTestServer, waitForStatus } from './support/test-server.js';
+import { startTestServer, waitForStatus } from './support/test-server.js';
 
 const BUSYBOX = 'lyceum-test/busybox:1';
 const NONROOT = 'lyceum-test/busybox-nonroot:1';
@@ -241,15 +240,9 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
 
   it('exits quietly when stdout closes early', async () => {
     await using server = await startTestServer();
-    const script = `"$0" "$1" docker run ${BUSYBOX} -c 'echo a; sleep 1; echo b' | head -1; echo "\${PIPESTATUS[0]}"`;
-    const piped = await execa('bash', ['-c', script, process.execPath, CLI], {
-      reject: false,
-      env: {
-        LYCEUM_API_URL: server.url,
-        LYCEUM_API_KEY: server.apiKey,
-        LYCEUM_CONFIG: join(server.dataDir, 'cli-config.json'),
-      },
-    });
+    const piped = await server.shell(
+      `lyceum docker run ${BUSYBOX} -c 'echo a; sleep 1; echo b' | head -1; echo "\${PIPESTATUS[0]}"`,
+    );
     expect(piped.stdout.split('\n')).toEqual(['a', '141']);
     expect(piped.stderr).toBe('');
   });

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { dockerAvailable } from './support/docker-available.js';
-import { CLI, startTestServer, waitForStatus } from './support/test-server.js';
+import { startTestServer, waitForStatus } from './support/test-server.js';
 
 const BUSYBOX = 'lyceum-test/busybox:1';
 
@@ -47,15 +45,10 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
     const id = start.stdout.trim();
     expect((await waitForStatus(server, id)).status).toBe('completed');
 
-    const script = '"$0" "$1" workloads logs "$2" | head -1; echo "${PIPESTATUS[0]}"';
-    const piped = await execa('bash', ['-c', script, process.execPath, CLI, id], {
-      reject: false,
-      env: {
-        LYCEUM_API_URL: server.url,
-        LYCEUM_API_KEY: server.apiKey,
-        LYCEUM_CONFIG: join(server.dataDir, 'cli-config.json'),
-      },
-    });
+    const piped = await server.shell(
+      'lyceum workloads logs "$1" | head -1; echo "${PIPESTATUS[0]}"',
+      [id],
+    );
     expect(piped.stdout.split('\n')).toEqual(['1', '141']);
     expect(piped.stderr).toBe('');
   });
@@ -66,26 +59,14 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
     const id = start.stdout.trim();
     expect((await waitForStatus(server, id)).status).toBe('completed');
 
-    const script = '"$0" "$1" workloads logs "$2" -f > /dev/full';
-    const full = await execa('bash', ['-c', script, process.execPath, CLI, id], {
-      reject: false,
-      env: {
-        LYCEUM_API_URL: server.url,
-        LYCEUM_API_KEY: server.apiKey,
-        LYCEUM_CONFIG: join(server.dataDir, 'cli-config.json'),
-      },
-    });
+    const full = await server.shell('lyceum workloads logs "$1" -f > /dev/full', [id]);
     expect(full.exitCode).toBe(1);
     expect(full.stderr).toContain("Writing the run's output to stdout failed (ENOSPC");
     expect(full.stderr).toContain(
       'the CLI stopped following the run, and the run itself is not affected.',
     );
 
-    const stored = await execa(
-      'bash',
-      ['-c', '"$0" "$1" workloads logs "$2" > /dev/full', process.execPath, CLI, id],
-      { reject: false, env: { LYCEUM_API_URL: server.url, LYCEUM_API_KEY: server.apiKey } },
-    );
+    const stored = await server.shell('lyceum workloads logs "$1" > /dev/full', [id]);
     expect(stored.exitCode).toBe(1);
     expect(stored.stderr).toContain("Writing the run's output to stdout failed (ENOSPC");
   });

@@ -464,15 +464,7 @@ describe('lyceum CLI errors', () => {
 
   it('explains a result it cannot write', async () => {
     await using server = await startTestServer();
-    const script = '"$0" "$1" workloads list > /dev/full';
-    const full = await execa('bash', ['-c', script, process.execPath, CLI], {
-      reject: false,
-      env: {
-        LYCEUM_API_URL: server.url,
-        LYCEUM_API_KEY: server.apiKey,
-        LYCEUM_CONFIG: join(server.dataDir, 'cli-config.json'),
-      },
-    });
+    const full = await server.shell('lyceum workloads list > /dev/full');
     expect(full.exitCode).toBe(1);
     expect(full.stderr).toBe(
       'Error: Writing to stdout failed (ENOSPC: no space left on device, write); check where ' +

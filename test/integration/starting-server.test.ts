@@ -19,6 +19,14 @@ function listWithDataDir(dataDir: string) {
   });
 }
 
+/** Starts `storage ls` as in listWithDataDir, runs `meanwhile` 0.7 s later, and returns the result. */
+async function listWhile(dataDir: string, meanwhile: () => Promise<void>) {
+  const listing = listWithDataDir(dataDir);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  await meanwhile();
+  return listing;
+}
+
 describe('a local server that is starting', () => {
   it('is waited for until it writes its URL and key', async () => {
     await using server = await startTestServer();
@@ -26,12 +34,10 @@ describe('a local server that is starting', () => {
     // A live process has locked the data directory, as a server does from its first moment.
     await writeFile(join(dataDir, 'server.pid'), `${process.pid}\n`);
 
-    const listing = listWithDataDir(dataDir);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
-    await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
-
-    const listed = await listing;
+    const listed = await listWhile(dataDir, async () => {
+      await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
+      await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
+    });
     expect(listed.stderr).toBe('');
     expect(listed.exitCode).toBe(0);
   });
@@ -42,11 +48,9 @@ describe('a local server that is starting', () => {
     await writeFile(join(dataDir, 'server.pid'), `${process.pid}\n`);
     await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
 
-    const listing = listWithDataDir(dataDir);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
-
-    const listed = await listing;
+    const listed = await listWhile(dataDir, async () => {
+      await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
+    });
     expect(listed.stderr).toBe('');
     expect(listed.exitCode).toBe(0);
   });
@@ -55,12 +59,10 @@ describe('a local server that is starting', () => {
     await using server = await startTestServer();
     const dataDir = await mkdtemp(join(tmpdir(), 'lyceum-starting-'));
 
-    const listing = listWithDataDir(dataDir);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
-    await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
-
-    const listed = await listing;
+    const listed = await listWhile(dataDir, async () => {
+      await writeFile(join(dataDir, 'local-cli-key'), `${server.apiKey}\n`);
+      await writeFile(join(dataDir, 'local-cli-url'), `${server.url}\n`);
+    });
     expect(listed.stderr).toBe('');
     expect(listed.exitCode).toBe(0);
   });
@@ -71,11 +73,9 @@ describe('a local server that is starting', () => {
     // A restarting server has locked the data directory before it listens again.
     await writeFile(join(server.dataDir, 'server.pid'), `${process.pid}\n`);
 
-    const listing = listWithDataDir(server.dataDir);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    await server.restart();
-
-    const listed = await listing;
+    const listed = await listWhile(server.dataDir, async () => {
+      await server.restart();
+    });
     expect(listed.stderr).toBe('');
     expect(listed.exitCode).toBe(0);
   });
@@ -84,11 +84,9 @@ describe('a local server that is starting', () => {
     await using server = await startTestServer();
     await server.stop();
 
-    const listing = listWithDataDir(server.dataDir);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    await server.restart();
-
-    const listed = await listing;
+    const listed = await listWhile(server.dataDir, async () => {
+      await server.restart();
+    });
     expect(listed.stderr).toBe('');
     expect(listed.exitCode).toBe(0);
   });

@@ -27,6 +27,11 @@ export interface TestServer {
     args: string[],
     options?: { input?: string; env?: Record<string, string>; cwd?: string },
   ): Promise<CliResult>;
+  /**
+   * Runs a bash script in which `lyceum` is the CLI against this server, for pipes and
+   * redirections; `args` are the script's `$1`, `$2` and so on. Never throws on a non-zero exit.
+   */
+  shell(script: string, args?: string[]): Promise<CliResult>;
   /** Sends a request to a path under /api/v2/external with this server's key. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The server log so far, as text. */
@@ -87,6 +92,23 @@ export async function startTestServer(
           LYCEUM_API_KEY: apiKey,
           LYCEUM_CONFIG: join(dataDir, 'cli-config.json'),
           ...cliOptions.env,
+        },
+      });
+      return {
+        exitCode: result.exitCode ?? -1,
+        stdout: String(result.stdout),
+        stderr: String(result.stderr),
+      };
+    },
+    shell: async (script, args = []) => {
+      const cli = `lyceum() { "${process.execPath}" "${CLI}" "$@"; }\n`;
+      const result = await execa('bash', ['-c', cli + script, 'bash', ...args], {
+        reject: false,
+        cwd: dataDir,
+        env: {
+          LYCEUM_API_URL: server.url,
+          LYCEUM_API_KEY: apiKey,
+          LYCEUM_CONFIG: join(dataDir, 'cli-config.json'),
         },
       });
       return {

@@ -98,9 +98,6 @@ class EmptyEngine implements ContainerEngine {
   async inspectNetwork() {
     return undefined;
   }
-  async defaultBridgeKeepsContainersApart() {
-    return false;
-  }
   async watchContainers() {
     return { close: () => undefined };
   }

@@ -215,10 +215,11 @@ export class FakeEngine implements ContainerEngine {
   }
 
   async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+    if (name === 'bridge') {
+      const icc = this.bridgeKeepsContainersApart ? 'false' : 'true';
+      const options = { 'com.docker.network.bridge.enable_icc': icc };
+      return { name, driver: 'bridge', options, labels: {} };
+    }
     return this.knownNetworks.find((network) => network.name === name);
-  }
-
-  async defaultBridgeKeepsContainersApart(): Promise<boolean> {
-    return this.bridgeKeepsContainersApart;
   }
 }
