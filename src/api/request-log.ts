@@ -64,7 +64,7 @@ export function requestForLog(request: FastifyRequest): Record<string, unknown> 
 
 /**
  * Serializes an error for the log as pino does, without the raw bytes of a request that Node's
- * HTTP parser rejected, which hold its headers, the API key among them.
+ * HTTP parser rejected, which contain its headers, the API key among them.
  */
 export function errorForLog(error: Error): Record<string, unknown> {
   const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;

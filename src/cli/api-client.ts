@@ -151,10 +151,10 @@ export class ApiClient {
   }
 
   /**
-   * Sends a request, and sends it again while its connection is refused by the local server
-   * whose key the CLI uses and that server has locked its data directory, as during a restart,
-   * for up to 15 s, or for up to 3 s before it does, as right after `lyceum server &`. A streamed
-   * body cannot be sent twice, so it is sent only once.
+   * Sends a request, and sends it again while the local server whose key the CLI uses refuses the
+   * connection. It tries for up to 15 s while that server has locked its data directory, as during
+   * a restart, and for up to 3 s before, as right after `lyceum server &`. A streamed body is sent
+   * only once, because it cannot be read twice.
    */
   private async sendWhileLocalServerRestarts(
     sendOnce: () => Promise<IncomingMessage>,

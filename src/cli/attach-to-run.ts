@@ -60,7 +60,7 @@ export async function attachToRun(
       const finished = await followRun(client, runId, onOutput, detach.signal).catch(
         (error: unknown) => {
           if (stdoutError !== undefined) return undefined;
-          // The run was started or found, so a refused stream must not look like a failed start.
+          // The run was started or found, so a rejected stream must not look like a failed start.
           if (error instanceof ApiError && error.status === 429) {
             throw new ApiError(
               429,

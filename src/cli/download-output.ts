@@ -88,7 +88,7 @@ export async function saveToFile(
 export async function writeToStdout(
   body: Readable,
   stdout: NodeJS.WritableStream,
-  what = 'the download',
+  description = 'the download',
 ): Promise<number> {
   try {
     await pipeline(body, stdout, { end: false });
@@ -105,7 +105,7 @@ export async function writeToStdout(
     }
     body.destroy();
     throw new LyceumError(
-      `Writing ${what} to stdout failed (${(error as Error).message}); ` +
+      `Writing ${description} to stdout failed (${(error as Error).message}); ` +
         'check where stdout goes, such as free space on its disk.',
       { cause: error },
     );

@@ -28,10 +28,10 @@ export interface ClientConfig {
    */
   unusedLocalServerUrl?: string | undefined;
   /**
-   * Tells what the data directory of the local server whose key the CLI uses says of it:
-   * `running` while a live server has locked it and records the URL the CLI talks to, as during
-   * a restart; `stopped` while no server has locked it; `moved` once it records another URL,
-   * whose old port may be anyone's.
+   * The state of the local server whose key the CLI uses, read from its data directory. It is
+   * `running` while a live server has locked the directory and records the URL the CLI talks to,
+   * as during a restart, and `stopped` while no server has locked it. It is `moved` once the
+   * directory records another URL, because the old port may then belong to any program.
    */
   localServerState?: (() => 'running' | 'stopped' | 'moved') | undefined;
 }
@@ -160,9 +160,9 @@ const STARTING_SERVER_GRACE_MS = 3000;
 const STARTING_SERVER_POLL_MS = 100;
 
 /**
- * Waits while a local server has locked its data directory but not yet written its URL or key,
- * or, for a short grace time, while no server has locked it, as right after `lyceum server &`, so
- * that the next command finds them. Returns whether it waited.
+ * Waits while a local server has locked its data directory but not yet written its URL or key.
+ * For a short grace time it also waits while no server has locked the directory, as right after
+ * `lyceum server &`. Returns whether it waited.
  */
 function waitForStartingLocalServer(env: NodeJS.ProcessEnv): boolean {
   const layout = dataDirLayout(defaultDataDir(env));
@@ -187,7 +187,8 @@ function isLiveProcess(pidText: string | undefined): boolean {
 
 /**
  * Loads the CLI configuration from the environment, the config file and a local server. Without a
- * key, it first waits a little for a local server that may be starting, unless told not to.
+ * key, it first waits a little for a local server that may be starting, unless
+ * `waitForLocalServer` is false.
  */
 export function loadClientConfig(
   env: NodeJS.ProcessEnv = process.env,

@@ -13,7 +13,7 @@ const NOT_RUNNABLE: [RegExp, 126 | 127][] = [
 /** The engine's words when a published port is taken on the host. */
 const PORT_TAKEN =
   /\S+ failed: port is already allocated|listen \S+ \S+: bind: address already in use/;
-/** The engine's words when a service asks for a device driver or runtime it lacks, such as GPUs. */
+/** The engine's words when a service requests a device driver or runtime it lacks, such as for GPUs. */
 const MISSING_ENGINE_FEATURE =
   /could not select device driver "[^"]*" with capabilities: \S+|[Uu]nknown runtime specified \S+/;
 /** Compose's words for the container it was starting (v2), or the service it could not start (v1). */

@@ -114,7 +114,7 @@ export interface ManagedContainer {
 }
 
 /** The part of the Docker engine that runs use; dockerode implements it, unit tests fake it. */
-/** What runs need to know of an engine network. */
+/** An engine network as runs see it: its name, driver, driver options and labels. */
 export interface NetworkInfo {
   name: string;
   driver: string;

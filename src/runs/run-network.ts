@@ -41,9 +41,10 @@ export async function runNetworkFor(
 }
 
 /**
- * Rejects an operator's network that runs must not join: one the engine lacks or finds only by id
- * (an id can stand for `host` or `none`, which the name check at start-up lets through), one with
- * the host's or no network stack, and one that a Compose run of some account made for itself.
+ * Rejects an operator's network that runs must not join. That is a network the engine lacks or
+ * finds only by id, since an id can stand for `host` or `none`, which the name check at start-up
+ * lets through. It is also a network with the host's network stack or none, and one that a Compose
+ * run of some account made for itself.
  */
 async function checkConfiguredNetwork(engine: ContainerEngine, name: string): Promise<void> {
   const network = await engine.inspectNetwork(name);

@@ -254,9 +254,9 @@ print(sorted(name for name in os.environ if "lyceum-default" in os.environ[name]
       server.dataDir,
       '--json',
     ]);
-    const kept = JSON.parse(second.stdout) as { api_key: string };
+    const secondKey = JSON.parse(second.stdout) as { api_key: string };
     const ofRevoked = sdkClient(await issueCredentials(server, bob.apiKey));
-    const keptCredentials = await issueCredentials(server, kept.api_key);
+    const keptCredentials = await issueCredentials(server, secondKey.api_key);
     const ofKept = sdkClient(keptCredentials);
 
     const revoke = await server.cli([
@@ -408,7 +408,7 @@ for attempt in range(60):
   });
 });
 
-/** The network the server picks for runs on this engine when no operator names one. */
+/** Returns the network the server picks for runs on this engine when no operator names one. */
 async function chosenNetwork(): Promise<string> {
   const bridge = await execa('docker', [
     'network',

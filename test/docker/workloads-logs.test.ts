@@ -91,7 +91,7 @@ describe.skipIf(!dockerAvailable)('lyceum workloads logs', () => {
       'follows 2 run streams already',
     );
 
-    // A run started in the foreground goes on when its stream is refused, and the CLI says so.
+    // A run started in the foreground goes on when its stream is rejected, and the CLI reports it.
     const foreground = await server.cli(['docker', 'run', BUSYBOX, '--no-s3', '-c', 'echo hi']);
     expect(foreground.exitCode).toBe(1);
     expect(foreground.stderr).toContain('follows 2 run streams already');

@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../docker/support/test-server.
 /** The shell script that starts the CLI. It moves NODE_EXTRA_CA_CERTS to LYCEUM_EXTRA_CA_CERTS. */
 const WRAPPER = resolve(import.meta.dirname, '../../bin/lyceum');
 
-/** Makes a self-signed certificate, for 127.0.0.1 unless told, with openssl and returns its PEM files. */
+/** Makes a self-signed certificate with openssl, for 127.0.0.1 by default, and returns its PEM files. */
 async function makeCertificate(
   altName = 'IP:127.0.0.1',
 ): Promise<{ certFile: string; keyFile: string }> {

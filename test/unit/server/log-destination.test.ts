@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stdoutLogDestination, type WriteSync } from '../../../src/server/log-destination.js';
 
-/** A write that records what it got and fails with `codes`, one per call, while they last. */
+/** Returns a write that records its data and fails with `codes`, one per call, while they last. */
 function recordingWrite(codes: (string | undefined)[], maxBytes = Infinity) {
   const written: string[] = [];
   let calls = 0;
