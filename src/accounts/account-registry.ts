@@ -59,6 +59,7 @@ interface KeyRow {
 /** Accounts and their API keys, in the server's SQLite database. */
 export class AccountRegistry {
   private readonly statements: StatementCache;
+  private readonly byId = new Map<string, Readonly<Account>>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -117,11 +118,20 @@ export class AccountRegistry {
     return row === undefined ? undefined : toAccount(row);
   }
 
+  /**
+   * Finds an account by id, as every S3 request does. Accounts never change once made, so a found
+   * account is kept in memory, and a missing one is looked up again on the next call.
+   */
   findById(id: string): Account | undefined {
+    const known = this.byId.get(id);
+    if (known !== undefined) return known;
     const row = this.statements
       .prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?')
       .get(id);
-    return row === undefined ? undefined : toAccount(row);
+    if (row === undefined) return undefined;
+    const account = Object.freeze(toAccount(row));
+    this.byId.set(id, account);
+    return account;
   }
 
   createKey(accountName: string, keyName = 'default'): CreatedApiKey {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { AccountRegistry } from '../accounts/account-registry.js';
 import {
   ConflictError,
@@ -53,19 +54,32 @@ export function createS3Server(options: S3ServerOptions): Server {
   return server;
 }
 
+/** The first half of each request id, random per process. A counter makes the second half. */
+const REQUEST_ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
+let requestCount = 0;
+
+function nextRequestId(): string {
+  requestCount = (requestCount + 1) % 0x1_0000_0000;
+  return REQUEST_ID_PREFIX + requestCount.toString(16).toUpperCase().padStart(8, '0');
+}
+
 async function handle(
   raw: IncomingMessage,
   response: ServerResponse,
   options: S3ServerOptions,
 ): Promise<void> {
-  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const requestId = nextRequestId();
   const url = raw.url ?? '/';
   const queryStart = url.indexOf('?');
   const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
   const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
   const headers = normaliseHeaders(raw);
   const { bucket, key, malformed } = splitPath(rawPath);
-  const log = options.logger.child({ requestId, method: raw.method, bucket, key });
+  // At the default level a successful request logs nothing, so the child logger is made only
+  // for a line that is written.
+  let child: Logger | undefined;
+  const log = () =>
+    (child ??= options.logger.child({ requestId, method: raw.method, bucket, key }));
 
   try {
     // Such a path could name another key than the one a signature or presigned URL covers.
@@ -101,17 +115,22 @@ async function handle(
       requestId,
     };
     await routeS3Request(request, response, options);
-    log.debug({ status: response.statusCode }, 'S3 request');
+    if (options.logger.isLevelEnabled('debug')) {
+      log().debug({ status: response.statusCode }, 'S3 request');
+    }
   } catch (error) {
     if (clientWentAway(raw, error)) {
       // A client that disconnects mid-request is common and no fault of the server's.
-      log.info({ code: (error as NodeJS.ErrnoException).code }, 'S3 client closed the connection');
+      log().info(
+        { code: (error as NodeJS.ErrnoException).code },
+        'S3 client closed the connection',
+      );
       response.destroy();
       return;
     }
     const s3Error = toS3Error(error, key);
-    if (s3Error.httpStatus >= 500) log.error({ err: error }, 'S3 request failed');
-    else log.info({ code: s3Error.code, status: s3Error.httpStatus }, 'S3 request rejected');
+    if (s3Error.httpStatus >= 500) log().error({ err: error }, 'S3 request failed');
+    else log().info({ code: s3Error.code, status: s3Error.httpStatus }, 'S3 request rejected');
     sendError(raw, response, requestId, rawPath, s3Error);
   }
 }

@@ -192,8 +192,12 @@ function parseHeaderAuthorization(request: SignableRequest, header: string): Par
       'Missing required header for this request: x-amz-content-sha256.',
     );
   }
+  // Listed field by field, because V8 built this object on its slow path with a spread (seen in
+  // profiles of small GetObject calls).
+  const { accessKey, scope } = parseCredential(credential);
   return {
-    ...parseCredential(credential),
+    accessKey,
+    scope,
     signedHeaders: signedHeaders.split(';'),
     signature,
     amzDate,
@@ -230,8 +234,10 @@ function parsePresigned(query: Map<string, string>): ParsedAuthorization {
       query.get('X-Amz-Expires'),
     );
   }
+  const { accessKey, scope } = parseCredential(query.get('X-Amz-Credential')!);
   return {
-    ...parseCredential(query.get('X-Amz-Credential')!),
+    accessKey,
+    scope,
     signedHeaders: query.get('X-Amz-SignedHeaders')!.split(';'),
     signature: query.get('X-Amz-Signature')!,
     amzDate: query.get('X-Amz-Date')!,

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountRegistry, validateAccountName } from '../../../src/accounts/account-registry.js';
 import { openDatabase, type SqliteDatabase } from '../../../src/db/database.js';
@@ -120,6 +123,26 @@ describe('AccountRegistry lookups', () => {
   it('finds account by id', () => {
     const account = registry.create('ml-team');
     expect(registry.findById(account.id)).toEqual(account);
+  });
+
+  it('finds an account that another connection made after a lookup missed it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lyceum-registry-'));
+    const path = join(dir, 'lyceum.db');
+    const serverDb = openDatabase(path);
+    const cliDb = openDatabase(path);
+    try {
+      const server = new AccountRegistry(serverDb);
+      expect(server.findById('acc_0000000000000000')).toBeUndefined();
+      const made = new AccountRegistry(cliDb).create('ml-team');
+      const found = server.findById(made.id);
+      expect(found).toEqual(made);
+      expect(server.findById(made.id)).toBe(found);
+      expect(Object.isFrozen(found)).toBe(true);
+    } finally {
+      serverDb.close();
+      cliDb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('returns undefined for unknown name', () => {
