@@ -4,7 +4,8 @@ export function parseTimeout(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new InvalidInputError(
-      `--timeout ${JSON.stringify(value)} must be a positive number of seconds.`,
+      `--timeout (-t) ${JSON.stringify(value)} must be a positive number of seconds: -t sets ` +
+        "the run's time limit, not a terminal as in docker run.",
     );
   }
   return seconds;

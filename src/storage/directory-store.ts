@@ -223,7 +223,10 @@ export class DirectoryStore implements ObjectStore {
 
   async delete(bucket: string, key: string): Promise<void> {
     if (isFolderMarker(key)) {
-      await removeFolderIfEmpty(this.bucketRoot(bucket), key);
+      const root = this.bucketRoot(bucket);
+      await removeFolderIfEmpty(root, key);
+      // As with an object, the folders that the delete leaves empty go too.
+      await removeEmptyFolders(root, markerSegments(key).slice(0, -1));
       return;
     }
     validateObjectKey(key);

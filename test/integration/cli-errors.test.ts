@@ -16,6 +16,21 @@ describe('lyceum CLI errors', () => {
     expect(result.stderr).toContain('"no-such-file.csv" not found');
   });
 
+  it('explains docker run flags it lacks', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['docker', 'run', '-v', '/tmp:/data', 'lyceum-test/busybox:1']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("error: unknown option '-v'");
+    expect(result.stderr).toContain('lyceum docker run has no -v: runs see only your bucket');
+  });
+
+  it('calls -t a time limit, not a terminal', async () => {
+    await using server = await startTestServer();
+    const result = await server.cli(['docker', 'run', '-t', 'lyceum-test/busybox:1', 'sh']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("-t sets the run's time limit, not a terminal");
+  });
+
   it('asks for -r on a folder', async () => {
     await using server = await startTestServer();
     await mkdir(join(server.dataDir, 'folder'));

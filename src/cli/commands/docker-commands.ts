@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../errors/index.js';
 import { ApiError } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { attachToRun } from '../attach-to-run.js';
+import { withDockerFlagHint } from '../docker-flag-hints.js';
 import { waitForStart } from '../wait-for-start.js';
 import { parsePullPolicy, parseTimeout } from '../run-options.js';
 
@@ -41,6 +42,7 @@ export function registerDockerCommands(program: Command, context: CliContext): v
     .option('-t, --timeout <seconds>', 'stop the run after this many seconds')
     .option('-d, --detach', 'print the execution id and return once the run has started')
     .option('--pull <policy>', 'image pull policy: never, missing or always')
+    .configureOutput({ outputError: (text, write) => write(withDockerFlagHint(text)) })
     .action(async (image: string, argv: string[], options: DockerRunOptions) => {
       const body = dockerStartBody(image, argv, options, context.env);
       const reply = await context

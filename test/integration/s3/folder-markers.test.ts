@@ -109,6 +109,26 @@ describe('S3 folder markers', () => {
     expect(listing.Contents?.map((object) => object.Key)).toEqual(['full/kept.txt']);
   });
 
+  it('removes parents a marker delete empties', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'outer/inner/', Body: '' }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'kept/inner/', Body: '' }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'kept/file.txt', Body: 'kept' }));
+
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'outer/inner/' }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'kept/inner/' }));
+
+    const head = await rejection(s3.send(new HeadObjectCommand({ Bucket, Key: 'outer/' })));
+    expect(head.$metadata.httpStatusCode).toBe(404);
+    await expect(stat(join(server.bucketDir, 'outer'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(server.bucketDir, 'kept', 'inner'))).rejects.toThrow(/ENOENT/);
+    const keptFolder = await s3.send(new HeadObjectCommand({ Bucket, Key: 'kept/' }));
+    expect(keptFolder.ContentType).toBe('application/x-directory');
+  });
+
   it('rejects a folder key for copies and multipart uploads', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);

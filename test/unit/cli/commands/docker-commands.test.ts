@@ -153,7 +153,8 @@ describe('parseTimeout', () => {
 
     it('names the value and unit', () => {
       expect(() => parseTimeout(value)).toThrow(
-        `--timeout ${JSON.stringify(value)} must be a positive number of seconds.`,
+        `--timeout (-t) ${JSON.stringify(value)} must be a positive number of seconds: -t sets ` +
+          "the run's time limit, not a terminal as in docker run.",
       );
     });
   });
