@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { InvalidInputError } from '../errors/index.js';
+import { InvalidInputError, NotFoundError } from '../errors/index.js';
 import type { CliContext } from './cli-context.js';
 import { saveToFile, signalExitCode, STOP_SIGNALS } from './download-output.js';
 import { formatBytes } from './format-bytes.js';
@@ -22,10 +22,7 @@ export async function downloadFolder(
   folder: string,
 ): Promise<number> {
   const objects = await listAllObjects(context, prefix);
-  if (objects.length === 0) {
-    context.stderr.write(await nothingUnder(context, prefix));
-    return 1;
-  }
+  if (objects.length === 0) throw new NotFoundError(await nothingUnder(context, prefix));
 
   const root = resolve(folder);
   const total = objects.reduce((sum, object) => sum + object.size, 0);
@@ -90,7 +87,7 @@ export async function downloadFolder(
 async function nothingUnder(context: CliContext, prefix: string): Promise<string> {
   const key = prefix.replace(/\/$/, '');
   if (await objectExists(context, key)) {
-    return `"${key}" is an object, not a folder: download it without -r.\n`;
+    return `"${key}" is an object, not a folder: download it without -r.`;
   }
-  return `No objects under ${prefix === '' ? 'the bucket' : prefix}; "lyceum storage ls" shows what there is.\n`;
+  return `No objects under ${prefix === '' ? 'the bucket' : prefix}; "lyceum storage ls" shows what there is.`;
 }

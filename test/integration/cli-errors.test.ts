@@ -249,7 +249,7 @@ describe('lyceum CLI errors', () => {
 
     const missing = await server.cli(['storage', 'download', 'none/', '-r']);
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toContain('No objects under none/');
+    expect(missing.stderr).toContain('Error: No objects under none/');
     const toStdout = await server.cli(['storage', 'download', 'runs/', '-r', '-o', '-']);
     expect(toStdout.exitCode).toBe(2);
     expect(toStdout.stderr).toContain('-r writes files into a folder');
@@ -307,7 +307,7 @@ describe('lyceum CLI errors', () => {
     const object = await server.cli(['storage', 'download', 'top.txt', '-r']);
     expect(object.exitCode).toBe(1);
     expect(object.stderr).toContain(
-      '"top.txt" is an object, not a folder: download it without -r.',
+      'Error: "top.txt" is an object, not a folder: download it without -r.',
     );
 
     await writeFile(join(server.dataDir, 'afile'), 'in the way');
