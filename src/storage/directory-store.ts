@@ -239,7 +239,10 @@ export class DirectoryStore implements ObjectStore {
     try {
       const stats = await lstat(folder.entryPath(name)).catch(() => undefined);
       if (stats === undefined || !stats.isFile()) throw missingObject(key);
-      await unlink(folder.entryPath(name));
+      await unlink(folder.entryPath(name)).catch((error: NodeJS.ErrnoException) => {
+        // A delete of the same key at the same moment removed it first.
+        throw error.code === 'ENOENT' ? missingObject(key) : error;
+      });
     } finally {
       if (folder !== root) await folder.close();
     }

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { SqliteDatabase } from '../db/database.js';
 import { PayloadTooLargeError, TooManyRequestsError } from '../errors/index.js';
 import { KeyedLock } from './keyed-lock.js';
-import type { ObjectInfo, ObjectStore } from './object-store.js';
+import type { ObjectInfo, ObjectStore, WriteOptions } from './object-store.js';
 import { writeStagedFile } from './staged-file.js';
 
 /** S3's smallest part size for every part but the last. */
@@ -222,20 +222,25 @@ export class MultipartUploads {
   /**
    * Joins the listed parts into the object. Every listed part must exist with the given ETag, in
    * ascending order, and all but the last must be at least 5 MiB. The ETag is S3's: the MD5 of the
-   * parts' binary MD5s, then `-` and the number of parts.
+   * parts' binary MD5s, then `-` and the number of parts. When the write's `conditions` fail, the
+   * upload stays, so it can be completed again.
    */
   async complete(
     upload: MultipartUpload,
     requested: { partNumber: number; etag: string }[],
     maxBytes = Number.POSITIVE_INFINITY,
+    conditions: Pick<WriteOptions, 'ifNoneMatch' | 'ifMatch'> = {},
   ): Promise<ObjectInfo> {
-    return this.locks.run(upload.uploadId, () => this.completeNow(upload, requested, maxBytes));
+    return this.locks.run(upload.uploadId, () =>
+      this.completeNow(upload, requested, maxBytes, conditions),
+    );
   }
 
   private async completeNow(
     upload: MultipartUpload,
     requested: { partNumber: number; etag: string }[],
     maxBytes: number,
+    conditions: Pick<WriteOptions, 'ifNoneMatch' | 'ifMatch'>,
   ): Promise<ObjectInfo> {
     if (!this.exists(upload.uploadId)) throw new UploadGoneError(upload.uploadId);
     const stored = new Map(this.listParts(upload.uploadId).map((part) => [part.partNumber, part]));
@@ -275,6 +280,7 @@ export class MultipartUploads {
       etag,
       contentType: upload.contentType ?? undefined,
       userMetadata: upload.userMetadata ?? undefined,
+      ...conditions,
     });
     await this.remove(upload.uploadId);
     return info;

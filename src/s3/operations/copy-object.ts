@@ -8,7 +8,7 @@ import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { renderXml } from '../xml.js';
 import { evaluateConditions } from './get-object.js';
 import type { S3Context } from './object-context.js';
-import { rejectUnkeptFeatures } from './put-object.js';
+import { rejectUnkeptFeatures, writeConditions } from './put-object.js';
 
 /** CopyObject within the caller's bucket, keeping or replacing the metadata. */
 export async function copyObject(
@@ -18,6 +18,7 @@ export async function copyObject(
 ): Promise<void> {
   const key = validateContentKey(request.key!, 'CopyObject');
   rejectUnkeptFeatures(request);
+  const conditions = writeConditions(request, 'CopyObject');
   const source = parseCopySource(request.headers['x-amz-copy-source']!);
   if (source.bucket !== request.bucket) {
     throw s3Errors.accessDenied('CopyObject copies only within your own bucket.');
@@ -50,6 +51,7 @@ export async function copyObject(
   const info = await context.store.put(request.bucket!, key, read.body, {
     contentType: replace ? request.headers['content-type'] : read.info.contentType,
     userMetadata: replace ? userMetadataFrom(request.headers) : read.info.userMetadata,
+    ...conditions,
   });
   send(
     response,

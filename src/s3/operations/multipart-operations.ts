@@ -11,6 +11,7 @@ import { s3Errors } from '../s3-error.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
+import { writeConditions } from './put-object.js';
 import { pageUploads } from './upload-listing.js';
 import { uploadPartCopy } from './upload-part-copy.js';
 import { recheckCredentials, type S3Context } from './object-context.js';
@@ -86,6 +87,7 @@ export async function completeMultipartUpload(
   context: S3Context,
 ): Promise<void> {
   const upload = findUpload(request, context);
+  const conditions = writeConditions(request, 'CompleteMultipartUpload');
   const root = parseXml(await readSmallBody(request), 'CompleteMultipartUpload');
   const listed = (root.Part as { PartNumber?: unknown; ETag?: unknown }[] | undefined) ?? [];
   const parts = listed.map((part) => {
@@ -96,7 +98,7 @@ export async function completeMultipartUpload(
   });
   let info;
   try {
-    info = await context.uploads.complete(upload, parts, context.maxUploadBytes);
+    info = await context.uploads.complete(upload, parts, context.maxUploadBytes, conditions);
   } catch (error) {
     if (error instanceof UploadGoneError) throw s3Errors.noSuchUpload(error.uploadId);
     if (error instanceof PartListError) {

@@ -14,7 +14,7 @@ export async function putObject(
 ): Promise<void> {
   const key = isFolderMarker(request.key!) ? request.key! : validateObjectKey(request.key!);
   rejectUnkeptFeatures(request);
-  const conditions = writeConditions(request);
+  const conditions = writeConditions(request, 'PutObject');
   const body = checkedBody(request);
   const staged = await context.store.stage(request.bucket!, body.stream, {
     maxBytes: context.maxUploadBytes,
@@ -86,13 +86,19 @@ export function rejectUnkeptFeatures(request: S3Request): void {
   }
 }
 
-/** Reads the If-None-Match and If-Match headers of a conditional PutObject. */
-function writeConditions(request: S3Request): { ifNoneMatch?: '*'; ifMatch?: string } {
+/**
+ * Reads the If-None-Match and If-Match headers of a conditional write: PutObject, CopyObject or
+ * CompleteMultipartUpload.
+ */
+export function writeConditions(
+  request: S3Request,
+  operation: string,
+): { ifNoneMatch?: '*'; ifMatch?: string } {
   const conditions: { ifNoneMatch?: '*'; ifMatch?: string } = {};
   const noneMatch = request.headers['if-none-match'];
   if (noneMatch !== undefined) {
     if (noneMatch.trim() !== '*') {
-      throw s3Errors.notImplemented('If-None-Match with a value other than * on PutObject');
+      throw s3Errors.notImplemented(`If-None-Match with a value other than * on ${operation}`);
     }
     conditions.ifNoneMatch = '*';
   }

@@ -185,6 +185,73 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     await expect(missing).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 
+  it('honours conditional CopyObject', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'source.txt', Body: 'source' }));
+    const target = await s3.send(new PutObjectCommand({ Bucket, Key: 'target.txt', Body: 'kept' }));
+    const copy = (conditions: { IfNoneMatch?: string; IfMatch?: string }) =>
+      s3.send(
+        new CopyObjectCommand({
+          Bucket,
+          Key: 'target.txt',
+          CopySource: `${Bucket}/source.txt`,
+          ...conditions,
+        }),
+      );
+
+    await expect(copy({ IfNoneMatch: '*' })).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(copy({ IfMatch: '"0000"' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+    });
+    const unchanged = await s3.send(new GetObjectCommand({ Bucket, Key: 'target.txt' }));
+    expect(await unchanged.Body!.transformToString()).toBe('kept');
+
+    await copy({ IfMatch: target.ETag! });
+    const copied = await s3.send(new GetObjectCommand({ Bucket, Key: 'target.txt' }));
+    expect(await copied.Body!.transformToString()).toBe('source');
+  });
+
+  it('honours conditional CompleteMultipartUpload', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const existing = await s3.send(new PutObjectCommand({ Bucket, Key: 'model.bin', Body: 'old' }));
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: 'model.bin' }),
+    );
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket, Key: 'model.bin', UploadId, PartNumber: 1, Body: 'new' }),
+    );
+    const complete = (conditions: { IfNoneMatch?: string; IfMatch?: string }) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: 'model.bin',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] },
+          ...conditions,
+        }),
+      );
+
+    await expect(complete({ IfNoneMatch: '*' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+    });
+    await expect(complete({ IfMatch: '"0000"' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+    });
+    const unchanged = await s3.send(new GetObjectCommand({ Bucket, Key: 'model.bin' }));
+    expect(await unchanged.Body!.transformToString()).toBe('old');
+
+    // A failed condition leaves the upload, so it can be completed once the condition holds.
+    await complete({ IfMatch: existing.ETag! });
+    const replaced = await s3.send(new GetObjectCommand({ Bucket, Key: 'model.bin' }));
+    expect(await replaced.Body!.transformToString()).toBe('new');
+  });
+
   it('rejects encryption it would not carry out', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
@@ -652,6 +719,35 @@ describe('S3 endpoint with the AWS SDK for JavaScript', () => {
     const rolled = await s3.send(new ListMultipartUploadsCommand({ Bucket, Delimiter: '/' }));
     expect(rolled.CommonPrefixes?.map((entry) => entry.Prefix)).toEqual(['logs/']);
     expect(rolled.Uploads).toHaveLength(4);
+  });
+
+  it('deletes one key from many clients at once', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const keys = Array.from({ length: 20 }, (_, index) => `race/k${index}`);
+
+    for (let round = 0; round < 25; round++) {
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'race/one', Body: 'x' }));
+      const deletes = Array.from({ length: 8 }, () =>
+        s3.send(new DeleteObjectCommand({ Bucket, Key: 'race/one' })),
+      );
+      for (const result of await Promise.all(deletes)) {
+        expect(result.$metadata.httpStatusCode).toBe(204);
+      }
+
+      await Promise.all(
+        keys.map((Key) => s3.send(new PutObjectCommand({ Bucket, Key, Body: 'x' }))),
+      );
+      const batch = { Objects: keys.map((Key) => ({ Key })) };
+      const batches = Array.from({ length: 4 }, () =>
+        s3.send(new DeleteObjectsCommand({ Bucket, Delete: batch })),
+      );
+      for (const result of await Promise.all(batches)) expect(result.Errors ?? []).toEqual([]);
+    }
+    const listing = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'race/' }));
+    expect(listing.KeyCount).toBe(0);
   });
 
   it('deletes keys with spaces around them as sent', async () => {
