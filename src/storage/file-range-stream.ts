@@ -72,11 +72,14 @@ export class FileRangeStream extends Readable {
   }
 }
 
-/** Tells whether a file's status shows a write since `opened` was taken. */
+/**
+ * Tells whether a file's status shows a write since `opened` was taken. Deleting the file, or
+ * replacing it by a rename, also moves its change time but leaves its bytes as they were, so a
+ * change time that moved together with the link count is not taken for a write.
+ */
 export function changedSince(opened: BigIntStats, now: BigIntStats): boolean {
-  return (
-    now.size !== opened.size || now.mtimeNs !== opened.mtimeNs || now.ctimeNs !== opened.ctimeNs
-  );
+  if (now.size !== opened.size || now.mtimeNs !== opened.mtimeNs) return true;
+  return now.ctimeNs !== opened.ctimeNs && now.nlink === opened.nlink;
 }
 
 export function changedDuringRead(): ObjectChangedError {

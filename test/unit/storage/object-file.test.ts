@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, symlink, truncate, writeFile } from 'node:fs/promises';
-import { text } from 'node:stream/consumers';
+import { mkdir, mkdtemp, open, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { buffer, text } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,6 +58,25 @@ describe('ObjectFile', () => {
     await handle.write(Buffer.alloc(10, 2), 0, 10, 50_000);
     await handle.close();
     await expect(text(file.stream(0, 99_999, 16_384))).rejects.toThrow(ObjectChangedError);
+  });
+
+  it('reads a file deleted after it was opened', async () => {
+    const path = join(dir, 'deleted.txt');
+    await writeFile(path, 'kept bytes');
+    const { file } = ObjectFile.openRegular(path);
+    await rm(path);
+    expect(file.readNow(0, 10).toString()).toBe('kept bytes');
+    file.close();
+  });
+
+  it('streams a file replaced by a rename', async () => {
+    const path = join(dir, 'replaced.bin');
+    await writeFile(path, Buffer.alloc(100_000, 1));
+    const { file } = ObjectFile.openRegular(path);
+    await writeFile(join(dir, 'new.bin'), Buffer.alloc(100_000, 2));
+    await rename(join(dir, 'new.bin'), path);
+    const bytes = await buffer(file.stream(0, 99_999, 16_384));
+    expect(bytes.equals(Buffer.alloc(100_000, 1))).toBe(true);
   });
 
   it('fails a stream of a file that shrank', async () => {
