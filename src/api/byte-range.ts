@@ -8,7 +8,8 @@ import type { ByteRange } from '../storage/object-store.js';
  */
 export function resolveByteRange(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  // HTTP compares range units without regard to case; spaces around `=` and `-` are let through.
+  const match = /^bytes\s*=\s*(\d*)\s*-\s*(\d*)$/i.exec(header.trim());
   if (match === null) return undefined;
   const [, first, last] = match as unknown as [string, string, string];
   if (first === '' && last === '') return undefined;

@@ -156,8 +156,8 @@ function sendError(
     response.destroy();
     return;
   }
-  // An unread request body would be parsed as the next request, so such a connection is closed.
-  const bodyLeft = !raw.readableEnded;
+  // A body still on its way could be long, so its connection is closed rather than drained.
+  const bodyLeft = hasBody(raw) && !raw.complete;
   const headers: Record<string, string> = bodyLeft ? { connection: 'close' } : {};
   if (raw.method === 'HEAD') {
     send(response, { requestId }, error.httpStatus, { ...headers, 'x-amz-error-code': error.code });
@@ -176,6 +176,13 @@ function sendError(
     send(response, { requestId }, error.httpStatus, headers, body);
   }
   if (bodyLeft) raw.resume();
+}
+
+/** Tells whether a request declares a body, by its length or its chunked encoding. */
+function hasBody(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  if (length !== undefined) return length.trim() !== '0';
+  return raw.headers['transfer-encoding'] !== undefined;
 }
 
 /** Maps the store's errors to the S3 error a client expects. */

@@ -154,17 +154,17 @@ export class DirectoryStore implements ObjectStore {
   async read(
     bucket: string,
     key: string,
-    chooseRange?: (size: number) => ByteRange | undefined,
+    chooseRange?: (info: ObjectInfo) => ByteRange | undefined,
   ): Promise<ObjectRead & { range: ByteRange | undefined }> {
     if (isFolderMarker(key)) {
       const info = await describeFolder(this.bucketRoot(bucket), key);
       const content = Buffer.alloc(0);
-      return { info, body: Readable.from([]), content, range: chooseRange?.(0) };
+      return { info, body: Readable.from([]), content, range: chooseRange?.(info) };
     }
     const { file, stats } = this.openObject(bucket, key);
     try {
       const info = await this.describe(bucket, key, file, stats);
-      const range = chooseRange?.(info.size);
+      const range = chooseRange?.(info);
       const start = range?.start ?? 0;
       const length = range === undefined ? info.size : range.end - range.start + 1;
       if (length <= SMALL_READ_BYTES) {

@@ -75,7 +75,7 @@ export interface ObjectStore {
   read(
     bucket: string,
     key: string,
-    chooseRange?: (size: number) => ByteRange | undefined,
+    chooseRange?: (info: ObjectInfo) => ByteRange | undefined,
   ): Promise<ObjectRead & { range: ByteRange | undefined }>;
   list(bucket: string, options?: ListOptions): AsyncGenerator<ObjectInfo>;
   delete(bucket: string, key: string): Promise<void>;

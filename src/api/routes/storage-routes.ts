@@ -83,7 +83,7 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
     const { info, body, content, range } = await store.read(
       request.account.bucketName,
       key,
-      (size) => resolveByteRange(request.headers.range, size),
+      (info) => resolveByteRange(request.headers.range, info.size),
     );
     reply
       .header('content-type', sendableContentType(info.contentType))

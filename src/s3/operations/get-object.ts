@@ -16,14 +16,20 @@ export async function getObject(
   const key = request.key!;
   // Checked first, so a bad value opens nothing.
   const overrides = responseOverrides(request.query);
-  const chooseRange = (size: number) => resolveByteRange(request.headers.range, size);
+  // HTTP checks preconditions before the Range, and ignores a Range whose If-Range names another
+  // version of the object, so then the whole object is sent.
+  const chooseRange = (current: ObjectInfo) =>
+    evaluateConditions(request.headers, current) === undefined &&
+    ifRangeHolds(request.headers['if-range'], current)
+      ? resolveByteRange(request.headers.range, current.size)
+      : undefined;
   let read: (ObjectRead & { range: ByteRange | undefined }) | undefined;
   let info: ObjectInfo;
   let range: ByteRange | undefined;
   try {
     if (request.method === 'HEAD') {
       info = await store.head(request.bucket!, key);
-      range = chooseRange(info.size);
+      range = chooseRange(info);
     } else {
       read = await store.read(request.bucket!, key, chooseRange);
       info = read.info;
@@ -131,6 +137,22 @@ const RESPONSE_OVERRIDES = [
   ['response-content-disposition', 'content-disposition'],
   ['response-content-encoding', 'content-encoding'],
 ] as const;
+
+/**
+ * Tells whether an If-Range header still names the current object: its ETag, compared strongly,
+ * or its exact Last-Modified date. Without the header, a Range always applies.
+ */
+export function ifRangeHolds(
+  header: string | undefined,
+  info: Pick<ObjectInfo, 'etag' | 'lastModified'>,
+): boolean {
+  if (header === undefined) return true;
+  const value = header.trim();
+  if (value.startsWith('W/')) return false;
+  if (value.startsWith('"')) return value === `"${info.etag}"`;
+  const date = Date.parse(value);
+  return !Number.isNaN(date) && date === Math.floor(info.lastModified.getTime() / 1000) * 1000;
+}
 
 /** Returns 304 or 412 when a conditional header rules the response out, else undefined. */
 export function evaluateConditions(

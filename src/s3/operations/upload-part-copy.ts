@@ -27,8 +27,8 @@ export async function uploadPartCopy(
   const rangeHeader = request.headers['x-amz-copy-source-range'];
   let read;
   try {
-    read = await context.store.read(source.bucket, source.key, (size) =>
-      rangeHeader === undefined ? undefined : parseCopyRange(rangeHeader, size),
+    read = await context.store.read(source.bucket, source.key, (info) =>
+      rangeHeader === undefined ? undefined : parseCopyRange(rangeHeader, info.size),
     );
   } catch (error) {
     if (error instanceof NotFoundError) throw s3Errors.noSuchKey(source.key);

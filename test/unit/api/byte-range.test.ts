@@ -17,6 +17,9 @@ describe('resolveByteRange', () => {
     ['bytes=0-99999999999999999999', { start: 0, end: 99 }],
     ['bytes=-500', { start: 0, end: 99 }],
     ['  bytes=0-9  ', { start: 0, end: 9 }],
+    ['Bytes=0-9', { start: 0, end: 9 }],
+    ['BYTES=-10', { start: 90, end: 99 }],
+    ['bytes= 0-9', { start: 0, end: 9 }],
   ])('resolves %j on 100 bytes', (header, expected) => {
     expect(resolveByteRange(header, 100)).toEqual(expected);
   });
