@@ -106,7 +106,7 @@ export async function listObjects(
 function parseMaxKeys(value: string | undefined): number {
   if (value === undefined) return MAX_KEYS_LIMIT;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) {
     throw s3Errors.invalidArgument('max-keys must be a non-negative integer.', 'max-keys', value);
   }
   return Math.min(parsed, MAX_KEYS_LIMIT);

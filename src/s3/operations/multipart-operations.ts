@@ -11,15 +11,14 @@ import { s3Errors } from '../s3-error.js';
 import { send, userMetadataFrom, type S3Request } from '../s3-request.js';
 import { parseXml, renderXml } from '../xml.js';
 import { readSmallBody } from './delete-objects.js';
-import { writeConditions } from './put-object.js';
 import { pageUploads } from './upload-listing.js';
 import { uploadPartCopy } from './upload-part-copy.js';
 import { recheckCredentials, type S3Context } from './object-context.js';
-import { rejectUnkeptFeatures } from './put-object.js';
+import { rejectUnkeptFeatures, writeConditions } from './put-object.js';
 import { keyEncodingOf } from './key-encoding.js';
 
-/** Uploads listed on one page of ListMultipartUploads at most, as S3 lists. */
-const MAX_UPLOADS_PER_PAGE = 1000;
+/** Uploads or parts listed on one page of ListMultipartUploads or ListParts at most, as in S3. */
+const MAX_ENTRIES_PER_PAGE = 1000;
 
 export async function createMultipartUpload(
   request: S3Request,
@@ -142,8 +141,8 @@ export async function listParts(
   context: S3Context,
 ): Promise<void> {
   const upload = findUpload(request, context);
-  const maxParts = Math.min(Number(request.query.get('max-parts') ?? 1000) || 1000, 1000);
-  const marker = Number(request.query.get('part-number-marker') ?? 0) || 0;
+  const maxParts = parsePageSize('max-parts', request.query.get('max-parts'));
+  const marker = parsePartNumberMarker(request.query.get('part-number-marker'));
   const remaining = context.uploads
     .listParts(upload.uploadId)
     .filter((part) => part.partNumber > marker);
@@ -185,7 +184,7 @@ export async function listMultipartUploads(
     delimiter: query.get('delimiter') ?? '',
     keyMarker: query.get('key-marker') ?? '',
     uploadIdMarker: query.get('upload-id-marker') ?? '',
-    maxUploads: parseMaxUploads(query.get('max-uploads')),
+    maxUploads: parsePageSize('max-uploads', query.get('max-uploads')),
   };
   const page = pageUploads(
     context.uploads.listUploads(request.bucket!, pageRequest.prefix),
@@ -215,18 +214,35 @@ export async function listMultipartUploads(
   send(response, request, 200, {}, renderXml('ListMultipartUploadsResult', body));
 }
 
-/** Reads `max-uploads`: an integer from 0 to 1000, default 1000; larger values mean 1000. */
-function parseMaxUploads(text: string | undefined): number {
-  if (text === undefined) return MAX_UPLOADS_PER_PAGE;
+/**
+ * Reads a page size, `max-uploads` or `max-parts`: a non-negative integer, default 1000; larger
+ * values mean 1000.
+ */
+function parsePageSize(name: string, text: string | undefined): number {
+  if (text === undefined) return MAX_ENTRIES_PER_PAGE;
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
     throw s3Errors.invalidArgument(
-      'max-uploads must be an integer from 0 to 1000.',
-      'max-uploads',
+      `${name} must be a non-negative integer; a page holds 1000 entries at most.`,
+      name,
       text,
     );
   }
-  return Math.min(value, MAX_UPLOADS_PER_PAGE);
+  return Math.min(value, MAX_ENTRIES_PER_PAGE);
+}
+
+/** Reads `part-number-marker`: the part number after which ListParts starts, default 0. */
+function parsePartNumberMarker(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw s3Errors.invalidArgument(
+      'part-number-marker must be a non-negative integer.',
+      'part-number-marker',
+      text,
+    );
+  }
+  return value;
 }
 
 function findUpload(request: S3Request, context: S3Context): MultipartUpload {
