@@ -114,6 +114,7 @@ export class DirectoryStore implements ObjectStore {
         try {
           if (isFolderMarker(key)) {
             await unlink(file.path);
+            await this.checkWriteCondition(bucket, key, commitOptions);
             return this.createFolder(bucket, key, file.size);
           }
           return await this.publish(bucket, key, file.path, file.md5, commitOptions);

@@ -139,19 +139,13 @@ const RESPONSE_OVERRIDES = [
 ] as const;
 
 /**
- * Tells whether an If-Range header still names the current object: its ETag, compared strongly,
- * or its exact Last-Modified date. Without the header, a Range always applies.
+ * Tells whether an If-Range header still names the current object by its ETag, compared strongly.
+ * A date never does: two versions written in the same second share their Last-Modified. Without
+ * the header, a Range always applies.
  */
-export function ifRangeHolds(
-  header: string | undefined,
-  info: Pick<ObjectInfo, 'etag' | 'lastModified'>,
-): boolean {
+export function ifRangeHolds(header: string | undefined, info: Pick<ObjectInfo, 'etag'>): boolean {
   if (header === undefined) return true;
-  const value = header.trim();
-  if (value.startsWith('W/')) return false;
-  if (value.startsWith('"')) return value === `"${info.etag}"`;
-  const date = Date.parse(value);
-  return !Number.isNaN(date) && date === Math.floor(info.lastModified.getTime() / 1000) * 1000;
+  return header.trim() === `"${info.etag}"`;
 }
 
 /** Returns 304 or 412 when a conditional header rules the response out, else undefined. */

@@ -109,6 +109,30 @@ describe('S3 folder markers', () => {
     expect(listing.Contents?.map((object) => object.Key)).toEqual(['full/kept.txt']);
   });
 
+  it('honours conditions on a marker', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const s3 = sdkClient(credentials);
+    const Bucket = credentials.bucket_name;
+    const first = await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'dir/', Body: '', IfNoneMatch: '*' }),
+    );
+    expect(first.ETag).toBe(EMPTY_MD5);
+
+    const again = s3.send(
+      new PutObjectCommand({ Bucket, Key: 'dir/', Body: '', IfNoneMatch: '*' }),
+    );
+    await expect(again).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    const stale = s3.send(new PutObjectCommand({ Bucket, Key: 'dir/', Body: '', IfMatch: '"0"' }));
+    await expect(stale).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    const missing = s3.send(
+      new PutObjectCommand({ Bucket, Key: 'none/', Body: '', IfMatch: EMPTY_MD5 }),
+    );
+    await expect(missing).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(stat(join(server.bucketDir, 'none'))).rejects.toThrow(/ENOENT/);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'dir/', Body: '', IfMatch: EMPTY_MD5 }));
+  });
+
   it('removes parents a marker delete empties', async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);

@@ -1,6 +1,17 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  mkdtemp,
+  open,
+  rename,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { buffer, text } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +88,22 @@ describe('ObjectFile', () => {
     await rename(join(dir, 'new.bin'), path);
     const bytes = await buffer(file.stream(0, 99_999, 16_384));
     expect(bytes.equals(Buffer.alloc(100_000, 1))).toBe(true);
+  });
+
+  it('fails a stream of a rewritten file given a link', async () => {
+    const path = join(dir, 'linked.bin');
+    await writeFile(path, Buffer.alloc(100_000, 1));
+    // cp and touch keep nanoseconds, so the rewritten file gets back its exact times.
+    const times = join(dir, 'times.bin');
+    await execFileAsync('cp', ['--preserve=timestamps', path, times]);
+    const { file } = ObjectFile.openRegular(path);
+    await writeFile(path, Buffer.alloc(100_000, 2), { flag: 'r+' });
+    await execFileAsync('touch', ['-r', times, path]);
+    expect((await stat(path, { bigint: true })).mtimeNs).toBe(
+      (await stat(times, { bigint: true })).mtimeNs,
+    );
+    await link(path, join(dir, 'second-name.bin'));
+    await expect(buffer(file.stream(0, 99_999, 16_384))).rejects.toThrow(ObjectChangedError);
   });
 
   it('fails a stream of a file that shrank', async () => {
