@@ -129,8 +129,16 @@ async function handle(
       return;
     }
     const s3Error = toS3Error(error, key);
-    if (s3Error.httpStatus >= 500) log().error({ err: error }, 'S3 request failed');
-    else log().info({ code: s3Error.code, status: s3Error.httpStatus }, 'S3 request rejected');
+    const outcome = { code: s3Error.code, status: s3Error.httpStatus };
+    if (s3Error.httpStatus === 500) {
+      log().error({ err: error }, 'S3 request failed');
+    } else if (s3Error.httpStatus > 501) {
+      // A file that changed mid-read, or a full disk, is worth a look but is no fault of the server.
+      log().warn({ ...outcome, reason: s3Error.message }, 'S3 request failed');
+    } else {
+      // NotImplemented (501) belongs here, because the client asked for a feature this server lacks.
+      log().info(outcome, 'S3 request rejected');
+    }
     sendError(raw, response, requestId, rawPath, s3Error);
   }
 }

@@ -9,7 +9,7 @@ import { ObjectChangedError } from '../errors/index.js';
  * whole with bytes of another version than its headers describe.
  * NOTE: the check cannot catch every write in place. On ext4 a write can update the times before
  * its bytes land, and a reader then sees the new times before and after a mixed read. Runs that
- * replace files others read should write a new file and rename it, as the README says.
+ * replace files others read should write a new file and rename it, as the README advises.
  */
 export class FileRangeStream extends Readable {
   private fd: number | undefined;

@@ -51,7 +51,8 @@ export async function getObject(
     throw error;
   }
   if (read !== undefined && read.content === undefined) {
-    await pipeline(read.body, response).catch(() => undefined);
+    // A failure here, a client that went away or a file changed mid-read, reaches the request log.
+    await pipeline(read.body, response);
   }
 }
 

@@ -1,3 +1,7 @@
+import { once } from 'node:events';
+import { truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../../docker/support/test-server.js';
@@ -22,6 +26,36 @@ async function logLines(log: () => Promise<string>): Promise<LogLine[]> {
 }
 
 describe('the S3 request log', () => {
+  it('logs a read cut off by a change', async () => {
+    await using server = await startTestServer();
+    const credentials = await issueCredentials(server);
+    const client = sdkClient(credentials);
+    const bucket = credentials.bucket_name;
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'big.bin', Body: Buffer.alloc(32 << 20, 7) }),
+    );
+
+    const read = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'big.bin' }));
+    const body = read.Body as Readable;
+    await once(body, 'readable');
+    await truncate(join(server.bucketDir, 'big.bin'), 1 << 20);
+    const outcome = await new Promise<string>((resolve) => {
+      body.on('error', () => resolve('error'));
+      body.on('end', () => resolve('end'));
+      body.resume();
+    });
+    client.destroy();
+
+    expect(outcome).toBe('error');
+    const lines = await logLines(server.log);
+    expect(lines.find((line) => line.requestId === read.$metadata.requestId)).toMatchObject({
+      level: 40,
+      msg: 'S3 request failed',
+      code: 'ServiceUnavailable',
+      status: 503,
+    });
+  });
+
   it("logs each response's request id", async () => {
     await using server = await startTestServer();
     const credentials = await issueCredentials(server);
