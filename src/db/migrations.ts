@@ -86,4 +86,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE s3_credentials ADD COLUMN api_key_id TEXT;
   CREATE INDEX s3_credentials_by_api_key ON s3_credentials(api_key_id);
   `,
+  `
+  ALTER TABLE object_metadata ADD COLUMN ino TEXT;
+  `,
 ];

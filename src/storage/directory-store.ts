@@ -347,6 +347,7 @@ export class DirectoryStore implements ObjectStore {
           size: Number(staged.size),
           mtimeNs: staged.mtimeNs.toString(),
           ctimeNs: (stats ?? staged).ctimeNs.toString(),
+          ino: staged.ino.toString(),
           etag: options.etag ?? md5,
           contentType: options.contentType ?? guessContentType(key),
           userMetadata: options.userMetadata ?? null,
@@ -493,6 +494,7 @@ export class DirectoryStore implements ObjectStore {
       size: Number(stats.size),
       mtimeNs: stats.mtimeNs.toString(),
       ctimeNs: stats.ctimeNs.toString(),
+      ino: stats.ino.toString(),
       etag,
       contentType: unchanged ? cached.contentType : guessContentType(key),
       userMetadata: unchanged ? cached.userMetadata : null,
@@ -540,15 +542,16 @@ function isFolder(path: string): boolean {
   return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-/** Tells whether cached metadata still describes the file, by its size and change times. */
+/** Tells whether cached metadata still describes the file, by its inode, size and change times. */
 function isFresh(
   metadata: ObjectMetadata,
-  file: { size: number | bigint; mtimeNs: bigint; ctimeNs: bigint },
+  file: { size: number | bigint; mtimeNs: bigint; ctimeNs: bigint; ino: bigint },
 ): boolean {
   return (
     metadata.size === Number(file.size) &&
     metadata.mtimeNs === file.mtimeNs.toString() &&
-    (metadata.ctimeNs === null || metadata.ctimeNs === file.ctimeNs.toString())
+    (metadata.ctimeNs === null || metadata.ctimeNs === file.ctimeNs.toString()) &&
+    (metadata.ino === null || metadata.ino === file.ino.toString())
   );
 }
 

@@ -11,6 +11,11 @@ export interface ObjectMetadata {
    * recorded before it was kept, which are checked by size and modification time only.
    */
   ctimeNs: string | null;
+  /**
+   * The file's inode number, as a decimal string. Two versions renamed into place within one clock
+   * tick share their size and times, and only this distinguishes them. Null for older entries.
+   */
+  ino: string | null;
   etag: string;
   contentType: string | null;
   userMetadata: Record<string, string> | null;
@@ -23,6 +28,7 @@ interface MetadataRow {
   size: number;
   mtime_ns: string;
   ctime_ns: string | null;
+  ino: string | null;
   etag: string;
   content_type: string | null;
   user_metadata: string | null;
@@ -40,26 +46,26 @@ export class MetadataIndex {
 
   constructor(db: SqliteDatabase) {
     this.selectOne = db.prepare<[string, string], MetadataRow>(
-      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums FROM object_metadata WHERE bucket = ? AND key = ?',
+      'SELECT key, size, mtime_ns, ctime_ns, ino, etag, content_type, user_metadata, checksums FROM object_metadata WHERE bucket = ? AND key = ?',
     );
     this.selectRange = db.prepare<[string, string, string], MetadataRow>(
-      'SELECT key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
+      'SELECT key, size, mtime_ns, ctime_ns, ino, etag, content_type, user_metadata, checksums FROM object_metadata WHERE bucket = ? AND key >= ? AND key < ?',
     );
     this.upsert = db.prepare(
-      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums)
-       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @etag, @contentType, @userMetadata, @checksums)
+      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, ino, etag, content_type, user_metadata, checksums)
+       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @ino, @etag, @contentType, @userMetadata, @checksums)
        ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-         ctime_ns = excluded.ctime_ns, etag = excluded.etag, content_type = excluded.content_type,
+         ctime_ns = excluded.ctime_ns, ino = excluded.ino, etag = excluded.etag, content_type = excluded.content_type,
          user_metadata = excluded.user_metadata, checksums = excluded.checksums`,
     );
     this.upsertUnlessSameFile = db.prepare(
-      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, etag, content_type, user_metadata, checksums)
-       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @etag, @contentType, @userMetadata, @checksums)
+      `INSERT INTO object_metadata (bucket, key, size, mtime_ns, ctime_ns, ino, etag, content_type, user_metadata, checksums)
+       VALUES (@bucket, @key, @size, @mtimeNs, @ctimeNs, @ino, @etag, @contentType, @userMetadata, @checksums)
        ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
-         ctime_ns = excluded.ctime_ns, etag = excluded.etag, content_type = excluded.content_type,
+         ctime_ns = excluded.ctime_ns, ino = excluded.ino, etag = excluded.etag, content_type = excluded.content_type,
          user_metadata = excluded.user_metadata, checksums = excluded.checksums
        WHERE NOT (object_metadata.size = excluded.size AND object_metadata.mtime_ns = excluded.mtime_ns
-         AND object_metadata.ctime_ns IS excluded.ctime_ns)`,
+         AND object_metadata.ctime_ns IS excluded.ctime_ns AND object_metadata.ino IS excluded.ino)`,
     );
     this.deleteOne = db.prepare('DELETE FROM object_metadata WHERE bucket = ? AND key = ?');
     this.deleteRange = db.prepare(
@@ -112,6 +118,7 @@ function toParameters(bucket: string, metadata: ObjectMetadata): Record<string, 
     size: metadata.size,
     mtimeNs: metadata.mtimeNs,
     ctimeNs: metadata.ctimeNs,
+    ino: metadata.ino,
     etag: metadata.etag,
     contentType: metadata.contentType,
     userMetadata: metadata.userMetadata === null ? null : JSON.stringify(metadata.userMetadata),
@@ -130,6 +137,7 @@ function fromRow(row: MetadataRow): ObjectMetadata {
     size: row.size,
     mtimeNs: row.mtime_ns,
     ctimeNs: row.ctime_ns,
+    ino: row.ino,
     etag: row.etag,
     contentType: row.content_type,
     userMetadata:

@@ -11,6 +11,7 @@ export interface WalkEntry {
   size: number;
   mtimeNs: bigint;
   ctimeNs: bigint;
+  ino: bigint;
   mtime: Date;
 }
 
@@ -64,6 +65,7 @@ export async function* walkBucket(
       size: Number(stats.size),
       mtimeNs: stats.mtimeNs,
       ctimeNs: stats.ctimeNs,
+      ino: stats.ino,
       mtime: new Date(Number(stats.mtimeMs)),
     };
   }

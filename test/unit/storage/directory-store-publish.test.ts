@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -30,15 +30,17 @@ describe('DirectoryStore publishing', () => {
   let root: string;
   let db: SqliteDatabase;
   let store: DirectoryStore;
+  let index: MetadataIndex;
   const bucketDir = () => join(root, 'buckets', 'bucket');
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'lyceum-publish-'));
     db = openDatabase(':memory:');
+    index = new MetadataIndex(db);
     store = new DirectoryStore({
       bucketsDir: join(root, 'buckets'),
       stagingDir: join(root, 'staging'),
-      metadata: new MetadataIndex(db),
+      metadata: index,
     });
     await store.init();
     await store.createBucket('bucket');
@@ -95,5 +97,26 @@ describe('DirectoryStore publishing', () => {
       store.put('bucket', 'out/a.txt', Readable.from([Buffer.from('hello')])),
     ).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(join(root, 'staging'))).toEqual([]);
+  });
+
+  it('tells apart files with the same size and times', async () => {
+    await store.put('bucket', 'same.txt', Readable.from([Buffer.from('first')]));
+    const file = await lstat(join(bucketDir(), 'same.txt'), { bigint: true });
+    // A second version renamed in within the same clock tick would leave this very entry.
+    index.put('bucket', {
+      key: 'same.txt',
+      size: 5,
+      mtimeNs: file.mtimeNs.toString(),
+      ctimeNs: file.ctimeNs.toString(),
+      ino: (file.ino + 1n).toString(),
+      etag: createHash('md5').update('other').digest('hex'),
+      contentType: 'text/plain',
+      userMetadata: { version: 'other' },
+      checksums: null,
+    });
+
+    const info = await store.head('bucket', 'same.txt');
+    expect(info.etag).toBe(createHash('md5').update('first').digest('hex'));
+    expect(info.userMetadata).toEqual({});
   });
 });

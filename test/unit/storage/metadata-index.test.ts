@@ -8,6 +8,7 @@ const uploaded: ObjectMetadata = {
   size: 10,
   mtimeNs: '1000',
   ctimeNs: '2000',
+  ino: '77',
   etag: '3be00b00000000000000000000000000-2',
   contentType: 'text/x-custom',
   userMetadata: { a: 'b' },
@@ -46,6 +47,12 @@ describe('MetadataIndex.putDerived', () => {
     index.put('bucket', uploaded);
     const changed = { ...derived, size: 11, mtimeNs: '3000', ctimeNs: '3000' };
     expect(index.putDerived('bucket', changed)).toEqual(changed);
+  });
+
+  it('replaces an entry of another file with the same times', () => {
+    index.put('bucket', uploaded);
+    const other = { ...derived, ino: '78' };
+    expect(index.putDerived('bucket', other)).toEqual(other);
   });
 
   it('replaces an entry without a change time', () => {
