@@ -35,8 +35,16 @@ interface MetadataRow {
   checksums: string | null;
 }
 
-/** Object metadata kept in SQLite, outside every bucket directory, so runs never see it. */
+/** Entries kept in memory at most; the oldest goes first. */
+const MAX_RECENT_ENTRIES = 10_000;
+
+/**
+ * Object metadata kept in SQLite, outside every bucket directory, so runs never see it. Only the
+ * server that locks the data directory writes object metadata, so recent entries are also kept in
+ * memory, which spares every GetObject a query. Readers check an entry against the file either way.
+ */
 export class MetadataIndex {
+  private readonly recent = new Map<string, Readonly<ObjectMetadata>>();
   private readonly selectOne;
   private readonly selectRange;
   private readonly upsert;
@@ -74,8 +82,11 @@ export class MetadataIndex {
   }
 
   get(bucket: string, key: string): ObjectMetadata | undefined {
+    const known = this.recent.get(entryId(bucket, key));
+    if (known !== undefined) return known;
     const row = this.selectOne.get(bucket, key);
-    return row === undefined ? undefined : fromRow(row);
+    if (row === undefined) return undefined;
+    return this.remember(bucket, fromRow(row));
   }
 
   /** Returns every entry whose key starts with `prefix`, by key. */
@@ -89,6 +100,7 @@ export class MetadataIndex {
 
   put(bucket: string, metadata: ObjectMetadata): void {
     this.upsert.run(toParameters(bucket, metadata));
+    this.remember(bucket, { ...metadata });
   }
 
   /**
@@ -98,16 +110,39 @@ export class MetadataIndex {
    */
   putDerived(bucket: string, metadata: ObjectMetadata): ObjectMetadata {
     this.upsertUnlessSameFile.run(toParameters(bucket, metadata));
+    // The statement may have kept the existing entry, so the stored one is read back.
+    this.recent.delete(entryId(bucket, metadata.key));
     return this.get(bucket, metadata.key) ?? metadata;
   }
 
   delete(bucket: string, key: string): void {
     this.deleteOne.run(bucket, key);
+    this.recent.delete(entryId(bucket, key));
   }
 
   deleteByPrefix(bucket: string, prefix: string): void {
     this.deleteRange.run(bucket, prefix, prefixEnd(prefix));
+    // Folder deletes are rare, so every entry is forgotten instead of searching for the prefix.
+    this.recent.clear();
   }
+
+  /** Keeps an entry that matches the database in memory, and returns it frozen. */
+  private remember(bucket: string, metadata: ObjectMetadata): Readonly<ObjectMetadata> {
+    const id = entryId(bucket, metadata.key);
+    if (this.recent.size >= MAX_RECENT_ENTRIES && !this.recent.has(id)) {
+      this.recent.delete(this.recent.keys().next().value!);
+    }
+    Object.freeze(metadata.userMetadata);
+    Object.freeze(metadata.checksums);
+    const entry = Object.freeze(metadata);
+    this.recent.set(id, entry);
+    return entry;
+  }
+}
+
+/** Returns the key of an entry in memory; no bucket name contains a newline. */
+function entryId(bucket: string, key: string): string {
+  return `${bucket}\n${key}`;
 }
 
 /** Returns the named parameters of the upsert statements. */

@@ -70,3 +70,49 @@ describe('MetadataIndex.putDerived', () => {
     expect(index.get('bucket', uploaded.key)).toEqual(uploaded);
   });
 });
+
+describe('MetadataIndex entries in memory', () => {
+  let db: SqliteDatabase;
+  let index: MetadataIndex;
+  const other: ObjectMetadata = { ...uploaded, key: 'other/model.bin' };
+
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    index = new MetadataIndex(db);
+    index.put('bucket', uploaded);
+    index.put('bucket', other);
+  });
+
+  afterEach(() => {
+    db.close();
+  });
+
+  it('returns frozen entries', () => {
+    const entry = index.get('bucket', uploaded.key)!;
+    expect(Object.isFrozen(entry)).toBe(true);
+    expect(Object.isFrozen(entry.userMetadata)).toBe(true);
+    expect(Object.isFrozen(entry.checksums)).toBe(true);
+  });
+
+  it('forgets a deleted entry', () => {
+    index.delete('bucket', uploaded.key);
+    expect(index.get('bucket', uploaded.key)).toBeUndefined();
+    expect(index.get('bucket', other.key)).toEqual(other);
+  });
+
+  it('forgets entries under a deleted prefix', () => {
+    index.deleteByPrefix('bucket', 'data/');
+    expect(index.get('bucket', uploaded.key)).toBeUndefined();
+    expect(index.get('bucket', other.key)).toEqual(other);
+  });
+
+  it('returns the entry putDerived kept', () => {
+    expect(index.get('bucket', uploaded.key)).toEqual(uploaded);
+    index.putDerived('bucket', derived);
+    expect(index.get('bucket', uploaded.key)).toEqual(uploaded);
+  });
+
+  it('keeps buckets apart', () => {
+    expect(index.get('another-bucket', uploaded.key)).toBeUndefined();
+  });
+});
