@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -118,5 +118,32 @@ describe('DirectoryStore publishing', () => {
     const info = await store.head('bucket', 'same.txt');
     expect(info.etag).toBe(createHash('md5').update('first').digest('hex'));
     expect(info.userMetadata).toEqual({});
+  });
+
+  it('checks a condition against a file a run wrote', async () => {
+    await writeFile(join(bucketDir(), 'from-run.txt'), 'run output');
+    const etag = createHash('md5').update('run output').digest('hex');
+    const body = Readable.from([Buffer.from('replaced')]);
+    const info = await store.put('bucket', 'from-run.txt', body, { ifMatch: `"${etag}"` });
+    expect(info.etag).toBe(createHash('md5').update('replaced').digest('hex'));
+  });
+
+  it("keeps a new upload's metadata from an old reader", async () => {
+    // Under the hashing limit, so a read of this file after a chmod hashes all of it.
+    const old = Buffer.alloc(16 * 1024 * 1024 - 1, 1);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await store.put('bucket', 'model.bin', Readable.from([old]), { contentType: 'text/x-old' });
+      await chmod(join(bucketDir(), 'model.bin'), 0o644);
+      const reading = store.head('bucket', 'model.bin');
+      await store.put('bucket', 'model.bin', Readable.from([Buffer.from('new')]), {
+        contentType: 'text/x-new',
+        userMetadata: { version: 'new' },
+      });
+      await reading;
+
+      const info = await store.head('bucket', 'model.bin');
+      expect(info.contentType).toBe('text/x-new');
+      expect(info.userMetadata).toEqual({ version: 'new' });
+    }
   });
 });
