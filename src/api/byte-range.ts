@@ -1,5 +1,5 @@
 import { RangeNotSatisfiableError } from '../errors/index.js';
-import type { ByteRange } from '../storage/object-store.js';
+import type { ByteRange, ObjectInfo } from '../storage/object-store.js';
 
 /**
  * Resolves a Range header against an object's size. Returns undefined for no header, a malformed
@@ -32,4 +32,14 @@ function unsatisfiable(header: string, size: number): RangeNotSatisfiableError {
   return new RangeNotSatisfiableError(
     `Range "${header}" is outside the object, which has ${size} bytes.`,
   );
+}
+
+/**
+ * Tells whether an If-Range header still names the current object by its ETag, compared strongly.
+ * A date never does: two versions written in the same second share their Last-Modified. Without
+ * the header, a Range always applies.
+ */
+export function ifRangeHolds(header: string | undefined, info: Pick<ObjectInfo, 'etag'>): boolean {
+  if (header === undefined) return true;
+  return header.trim() === `"${info.etag}"`;
 }

@@ -319,6 +319,24 @@ describe('storage API', () => {
     expect(outside.status).toBe(416);
   });
 
+  it('keeps a Range only while If-Range matches', async () => {
+    await using server = await startTestServer();
+    await upload(server, 'digits.txt', '0123456789');
+    const etag = (await server.api('/storage/download/digits.txt')).headers.get('etag')!;
+    const ranged = (ifRange: string) =>
+      server.api('/storage/download/digits.txt', {
+        headers: { range: 'bytes=2-5', 'if-range': ifRange },
+      });
+
+    const partial = await ranged(etag);
+    expect(partial.status).toBe(206);
+    expect(await partial.text()).toBe('2345');
+    const whole = await ranged('"0000"');
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-range')).toBeNull();
+    expect(await whole.text()).toBe('0123456789');
+  });
+
   it('takes the key from the form, query or file name', async () => {
     await using server = await startTestServer();
     const form = new FormData();

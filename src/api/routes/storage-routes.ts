@@ -7,7 +7,7 @@ import { validateFolderPrefix, validateObjectKey } from '../../storage/object-ke
 import type { ObjectInfo, StagedObject } from '../../storage/object-store.js';
 import type { AppContext } from '../app-context.js';
 import { recheckApiKey } from '../authenticate.js';
-import { resolveByteRange } from '../byte-range.js';
+import { ifRangeHolds, resolveByteRange } from '../byte-range.js';
 
 const listQuery = z.object({
   prefix: z.string().default(''),
@@ -83,7 +83,10 @@ export function registerStorageRoutes(app: FastifyInstance, context: AppContext)
     const { info, body, content, range } = await store.read(
       request.account.bucketName,
       key,
-      (info) => resolveByteRange(request.headers.range, info.size),
+      (info) =>
+        ifRangeHolds(firstValue(request.headers['if-range']), info)
+          ? resolveByteRange(request.headers.range, info.size)
+          : undefined,
     );
     reply
       .header('content-type', sendableContentType(info.contentType))
@@ -213,4 +216,9 @@ function translateMultipartError(error: unknown, maxBytes: number): unknown {
   const code = (error as { code?: string }).code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(maxBytes);
   return error;
+}
+
+/** Returns a header's value, or its first value when it was sent more than once. */
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

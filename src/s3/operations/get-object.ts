@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, RangeNotSatisfiableError } from '../../errors/index.js';
-import { resolveByteRange } from '../../api/byte-range.js';
+import { ifRangeHolds, resolveByteRange } from '../../api/byte-range.js';
 import { isHeaderValue, sendableContentType } from '../../api/header-value.js';
 import type { ByteRange, ObjectInfo, ObjectRead, ObjectStore } from '../../storage/object-store.js';
 import { s3Errors } from '../s3-error.js';
@@ -138,16 +138,6 @@ const RESPONSE_OVERRIDES = [
   ['response-content-disposition', 'content-disposition'],
   ['response-content-encoding', 'content-encoding'],
 ] as const;
-
-/**
- * Tells whether an If-Range header still names the current object by its ETag, compared strongly.
- * A date never does: two versions written in the same second share their Last-Modified. Without
- * the header, a Range always applies.
- */
-export function ifRangeHolds(header: string | undefined, info: Pick<ObjectInfo, 'etag'>): boolean {
-  if (header === undefined) return true;
-  return header.trim() === `"${info.etag}"`;
-}
 
 /** Returns 304 or 412 when a conditional header rules the response out, else undefined. */
 export function evaluateConditions(
