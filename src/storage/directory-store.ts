@@ -143,18 +143,10 @@ export class DirectoryStore implements ObjectStore {
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
-    return this.describeKey(bucket, key, true);
-  }
-
-  /**
-   * Describes the object under `key`. With `record` false, metadata derived from the file is not
-   * stored: storing takes the key's publish lock, which the caller may already hold.
-   */
-  private async describeKey(bucket: string, key: string, record: boolean): Promise<ObjectInfo> {
     if (isFolderMarker(key)) return describeFolder(this.bucketRoot(bucket), key);
     const { file, stats } = this.openObject(bucket, key);
     try {
-      return await this.describe(bucket, key, file, stats, record);
+      return await this.describe(bucket, key, file, stats);
     } finally {
       file.close();
     }
@@ -212,7 +204,7 @@ export class DirectoryStore implements ObjectStore {
         if (options.startAfter !== undefined && compareKeys(entry.key, options.startAfter) <= 0) {
           continue;
         }
-        let metadata = this.options.metadata.get(bucket, entry.key);
+        let metadata = this.options.metadata.peek(bucket, entry.key);
         if (metadata === undefined || !isFresh(metadata, entry)) {
           metadata = await this.deriveMetadata(
             bucket,
@@ -387,8 +379,7 @@ export class DirectoryStore implements ObjectStore {
     options: WriteOptions,
   ): Promise<void> {
     if (options.ifNoneMatch === undefined && options.ifMatch === undefined) return;
-    // Called under the key's publish lock, so metadata derived here is not stored.
-    const current = await this.describeKey(bucket, key, false).catch((error: unknown) => {
+    const current = await this.head(bucket, key).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined;
       throw error;
     });
@@ -478,13 +469,12 @@ export class DirectoryStore implements ObjectStore {
     key: string,
     file: ObjectFile,
     stats: BigIntStats,
-    record = true,
   ): Promise<ObjectInfo> {
     const cached = this.options.metadata.get(bucket, key);
     if (cached !== undefined && isFresh(cached, stats)) {
       return toInfo(cached, new Date(Number(stats.mtimeMs)));
     }
-    const metadata = await this.rederive(bucket, key, file, stats, cached, record);
+    const metadata = await this.rederive(bucket, key, file, stats, cached);
     return toInfo(metadata, new Date(Number(stats.mtimeMs)));
   }
 
@@ -499,7 +489,6 @@ export class DirectoryStore implements ObjectStore {
     file: ObjectFile,
     stats: BigIntStats,
     cached: ObjectMetadata | undefined,
-    record = true,
   ): Promise<ObjectMetadata> {
     const etag = await this.derivedEtags.derive(file, stats);
     const unchanged = cached !== undefined && cached.etag === etag;
@@ -514,34 +503,10 @@ export class DirectoryStore implements ObjectStore {
       userMetadata: unchanged ? cached.userMetadata : null,
       checksums: unchanged ? cached.checksums : null,
     };
-    if (!record) return metadata;
     // An upload may have recorded this very file while it was hashed here, with its content type
-    // and user metadata, which the derived entry must not replace. An upload may also have put a
-    // newer file in its place, whose entry stays. Publishing takes the same lock.
-    const stored = await this.publishLocks.run(`${bucket}/${key}`, async () =>
-      this.currentInode(bucket, key) === stats.ino
-        ? this.options.metadata.putDerived(bucket, metadata)
-        : undefined,
-    );
-    return stored !== undefined && isFresh(stored, stats) ? stored : metadata;
-  }
-
-  /** Returns the inode of the file under `key` now, or undefined when there is none. */
-  private currentInode(bucket: string, key: string): bigint | undefined {
-    const segments = key.split('/');
-    const name = segments.pop()!;
-    const root = this.bucketRoot(bucket);
-    let folder: ContainedDirectory;
-    try {
-      folder = root.openDescendantNow(segments, root.realPath);
-    } catch {
-      return undefined;
-    }
-    try {
-      return lstatSync(folder.entryPath(name), { bigint: true, throwIfNoEntry: false })?.ino;
-    } finally {
-      if (folder !== root) folder.closeNow();
-    }
+    // and user metadata, or put a newer file in its place. Either entry stays (see putDerived).
+    const stored = this.options.metadata.putDerived(bucket, metadata);
+    return isFresh(stored, stats) ? stored : metadata;
   }
 
   private async deriveMetadata(

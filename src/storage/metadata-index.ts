@@ -73,7 +73,10 @@ export class MetadataIndex {
          ctime_ns = excluded.ctime_ns, ino = excluded.ino, etag = excluded.etag, content_type = excluded.content_type,
          user_metadata = excluded.user_metadata, checksums = excluded.checksums
        WHERE NOT (object_metadata.size = excluded.size AND object_metadata.mtime_ns = excluded.mtime_ns
-         AND object_metadata.ctime_ns IS excluded.ctime_ns AND object_metadata.ino IS excluded.ino)`,
+         AND object_metadata.ctime_ns IS excluded.ctime_ns AND object_metadata.ino IS excluded.ino)
+         AND NOT (object_metadata.ino IS NOT NULL AND object_metadata.ino IS NOT excluded.ino
+           AND object_metadata.ctime_ns IS NOT NULL
+           AND CAST(object_metadata.ctime_ns AS INTEGER) > CAST(excluded.ctime_ns AS INTEGER))`,
     );
     this.deleteOne = db.prepare('DELETE FROM object_metadata WHERE bucket = ? AND key = ?');
     this.deleteRange = db.prepare(
@@ -81,12 +84,24 @@ export class MetadataIndex {
     );
   }
 
+  /** Returns the entry of one key, and keeps it in memory for the next request. */
   get(bucket: string, key: string): ObjectMetadata | undefined {
     const known = this.recent.get(entryId(bucket, key));
     if (known !== undefined) return known;
     const row = this.selectOne.get(bucket, key);
     if (row === undefined) return undefined;
     return this.remember(bucket, fromRow(row));
+  }
+
+  /**
+   * Returns the entry of one key without keeping it in memory, for listings: a listing visits
+   * each key once, and would only push out the entries that requests keep using.
+   */
+  peek(bucket: string, key: string): ObjectMetadata | undefined {
+    const known = this.recent.get(entryId(bucket, key));
+    if (known !== undefined) return known;
+    const row = this.selectOne.get(bucket, key);
+    return row === undefined ? undefined : fromRow(row);
   }
 
   /** Returns every entry whose key starts with `prefix`, by key. */
@@ -105,14 +120,15 @@ export class MetadataIndex {
 
   /**
    * Records metadata derived from a file, unless the entry already describes the same file (size
-   * and change times), as when an upload recorded it while the file was being hashed. Returns the
+   * and change times), as when an upload recorded it while the file was being hashed, or another
+   * file whose status changed later, as when an upload replaced the file meanwhile. Returns the
    * entry as it is afterwards.
    */
   putDerived(bucket: string, metadata: ObjectMetadata): ObjectMetadata {
     this.upsertUnlessSameFile.run(toParameters(bucket, metadata));
     // The statement may have kept the existing entry, so the stored one is read back.
     this.recent.delete(entryId(bucket, metadata.key));
-    return this.get(bucket, metadata.key) ?? metadata;
+    return this.peek(bucket, metadata.key) ?? metadata;
   }
 
   delete(bucket: string, key: string): void {

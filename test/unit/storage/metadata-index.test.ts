@@ -55,6 +55,12 @@ describe('MetadataIndex.putDerived', () => {
     expect(index.putDerived('bucket', other)).toEqual(other);
   });
 
+  it('keeps the entry of a newer file', () => {
+    index.put('bucket', uploaded);
+    const older = { ...derived, ino: '78', ctimeNs: '1500' };
+    expect(index.putDerived('bucket', older)).toEqual(uploaded);
+  });
+
   it('replaces an entry without a change time', () => {
     index.put('bucket', { ...uploaded, ctimeNs: null });
     expect(index.putDerived('bucket', derived)).toEqual(derived);
