@@ -295,7 +295,10 @@ for attempt in range(60):
     const id = start.stdout.trim();
     // Bob keeps a second key, so only the key that started the run decides. The test reads the
     // run's output file on the server.
-    await server.cli(['accounts', 'keys', 'create', 'bob', '--data-dir', server.dataDir]);
+    const second = await server.cli([
+      ...['accounts', 'keys', 'create', 'bob', '--data-dir', server.dataDir, '--json'],
+    ]);
+    const { api_key: secondKey } = JSON.parse(second.stdout) as { api_key: string };
     const output = () =>
       readFile(join(server.dataDir, 'runs', `${id}.log`), 'utf8').catch(() => '');
     const waitFor = async (text: string) => {
@@ -318,6 +321,18 @@ for attempt in range(60):
     const lines = (await output()).trim().split('\n');
     expect(lines[0]).toBe('listed');
     expect(lines.at(-1)).toBe('InvalidAccessKeyId');
+    // The server removes the run's container once the run ends, which it must do before the test
+    // stops the server.
+    const status = async () => {
+      const response = await server.api(`/execution/streaming/${id}/status`, {
+        headers: { authorization: `Bearer ${secondKey}` },
+      });
+      return ((await response.json()) as { status: string }).status;
+    };
+    for (let attempt = 0; attempt < 150 && (await status()) === 'running'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(await status()).toBe('completed');
   });
 
   it('logs failed authentications with their source', async () => {

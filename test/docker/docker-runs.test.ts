@@ -245,6 +245,12 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     );
     expect(piped.stdout.split('\n')).toEqual(['a', '141']);
     expect(piped.stderr).toBe('');
+    // The run goes on after the CLI stops following it; the server removes its container once it
+    // ends, which it must do before the test stops the server.
+    const [run] = (await (await server.api('/workloads/list')).json()) as {
+      execution_id: string;
+    }[];
+    expect((await waitForStatus(server, run!.execution_id)).status).toBe('completed');
   });
 
   it('returns a detached run once it runs', async () => {
