@@ -88,9 +88,8 @@ export class MetadataIndex {
   get(bucket: string, key: string): ObjectMetadata | undefined {
     const known = this.recent.get(entryId(bucket, key));
     if (known !== undefined) return known;
-    const row = this.selectOne.get(bucket, key);
-    if (row === undefined) return undefined;
-    return this.remember(bucket, fromRow(row));
+    const stored = this.select(bucket, key);
+    return stored === undefined ? undefined : this.remember(bucket, stored);
   }
 
   /**
@@ -98,8 +97,11 @@ export class MetadataIndex {
    * each key once, and would only push out the entries that requests keep using.
    */
   peek(bucket: string, key: string): ObjectMetadata | undefined {
-    const known = this.recent.get(entryId(bucket, key));
-    if (known !== undefined) return known;
+    return this.recent.get(entryId(bucket, key)) ?? this.select(bucket, key);
+  }
+
+  /** Reads the entry of one key from the database. */
+  private select(bucket: string, key: string): ObjectMetadata | undefined {
     const row = this.selectOne.get(bucket, key);
     return row === undefined ? undefined : fromRow(row);
   }

@@ -245,8 +245,8 @@ describe.skipIf(!dockerAvailable)('lyceum docker run', () => {
     );
     expect(piped.stdout.split('\n')).toEqual(['a', '141']);
     expect(piped.stderr).toBe('');
-    // The run goes on after the CLI stops following it; the server removes its container once it
-    // ends, which it must do before the test stops the server.
+    // The run goes on after the CLI stops following it. Its container is removed only when it
+    // ends, so the test waits for that before it stops the server.
     const [run] = (await (await server.api('/workloads/list')).json()) as {
       execution_id: string;
     }[];

@@ -220,27 +220,20 @@ export async function listMultipartUploads(
  */
 function parsePageSize(name: string, text: string | undefined): number {
   if (text === undefined) return MAX_ENTRIES_PER_PAGE;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
-    throw s3Errors.invalidArgument(
-      `${name} must be a non-negative integer; a page holds 1000 entries at most.`,
-      name,
-      text,
-    );
-  }
-  return Math.min(value, MAX_ENTRIES_PER_PAGE);
+  const rule = 'a non-negative integer; a page holds 1000 entries at most';
+  return Math.min(parseCount(name, text, rule), MAX_ENTRIES_PER_PAGE);
 }
 
 /** Reads `part-number-marker`: the part number after which ListParts starts, default 0. */
 function parsePartNumberMarker(text: string | undefined): number {
-  if (text === undefined) return 0;
+  return text === undefined ? 0 : parseCount('part-number-marker', text, 'a non-negative integer');
+}
+
+/** Reads a query parameter that must be a non-negative integer, or raises InvalidArgument. */
+function parseCount(name: string, text: string, rule: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
-    throw s3Errors.invalidArgument(
-      'part-number-marker must be a non-negative integer.',
-      'part-number-marker',
-      text,
-    );
+    throw s3Errors.invalidArgument(`${name} must be ${rule}.`, name, text);
   }
   return value;
 }

@@ -3,26 +3,11 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
-  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { HttpRequest } from '@smithy/protocol-http';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../../docker/support/test-server.js';
-import { issueCredentials, sdkClient, type IssuedCredentials } from './s3-test-support.js';
-
-/** Returns a client that sets `query` on every request before signing it, as written. */
-function clientWithQuery(credentials: IssuedCredentials, query: Record<string, string>): S3Client {
-  const s3 = sdkClient(credentials);
-  s3.middlewareStack.add(
-    (next) => async (args) => {
-      Object.assign((args.request as HttpRequest).query, query);
-      return next(args);
-    },
-    { step: 'build' },
-  );
-  return s3;
-}
+import { issueCredentials, sdkClient, sdkClientEditing } from './s3-test-support.js';
 
 describe('S3 list parameters', () => {
   it('rejects non-integer page parameters', async () => {
@@ -42,7 +27,10 @@ describe('S3 list parameters', () => {
 
     for (const [query, command] of cases) {
       const [name, value] = Object.entries(query)[0]!;
-      const error = await clientWithQuery(credentials, query)
+      const editing = sdkClientEditing(credentials, (request) => {
+        Object.assign(request.query, query);
+      });
+      const error = await editing
         // The cast only satisfies the type of send; each command goes out as it is.
         .send(command as ListObjectsV2Command)
         .catch((caught: unknown) => caught);

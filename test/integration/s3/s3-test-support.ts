@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import type { HttpRequest } from '@smithy/protocol-http';
 import type { TestServer } from '../../docker/support/test-server.js';
 
 export interface IssuedCredentials {
@@ -44,6 +45,25 @@ export function sdkClient(
       sessionToken: merged.session_token,
     },
   });
+}
+
+/**
+ * Returns the SDK client for these credentials that lets `change` edit every request before the
+ * request is signed, to send headers or query parameters the SDK's commands do not take.
+ */
+export function sdkClientEditing(
+  credentials: IssuedCredentials,
+  change: (request: HttpRequest) => void,
+): S3Client {
+  const s3 = sdkClient(credentials);
+  s3.middlewareStack.add(
+    (next) => async (args) => {
+      change(args.request as HttpRequest);
+      return next(args);
+    },
+    { step: 'build' },
+  );
+  return s3;
 }
 
 /**

@@ -133,10 +133,10 @@ describe('AccountRegistry lookups', () => {
     try {
       const server = new AccountRegistry(serverDb);
       expect(server.findById('acc_0000000000000000')).toBeUndefined();
-      const made = new AccountRegistry(cliDb).create('ml-team');
-      const found = server.findById(made.id);
-      expect(found).toEqual(made);
-      expect(server.findById(made.id)).toBe(found);
+      const created = new AccountRegistry(cliDb).create('ml-team');
+      const found = server.findById(created.id);
+      expect(found).toEqual(created);
+      expect(server.findById(created.id)).toBe(found);
       expect(Object.isFrozen(found)).toBe(true);
     } finally {
       serverDb.close();
